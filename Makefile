@@ -1,0 +1,153 @@
+# mmbench - trace-driven benchmark harness for Linux memory-management policies.
+# `make help` lists the targets and switches.
+
+.DEFAULT_GOAL := all
+SHELL := /bin/bash
+
+# ---------------------------------------------------------------- switches
+DEBUG ?= 0
+SANITIZE ?= 0
+# seconds per fuzz target for `make fuzz`, and inside `make test`
+FUZZ_TIME ?= 60
+FUZZ_SMOKE_TIME ?= 10
+
+ifeq ($(SANITIZE),1)
+O ?= build/asan
+else ifeq ($(DEBUG),1)
+O ?= build/debug
+else
+O ?= build
+endif
+
+CC ?= cc
+CXX ?= c++
+WARN := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes
+CFLAGS ?= -O2 -g
+CFLAGS += -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP -I.
+CXXFLAGS ?= -O2 -g
+CXXFLAGS += -std=c++17 -D_GNU_SOURCE -Wall -Wextra -MMD -MP -I.
+LDLIBS := -lzstd -lxxhash -ljansson -lm
+
+ifeq ($(DEBUG),1)
+CFLAGS += -O0 -g3 -DMMBENCH_DEBUG=1
+endif
+ifeq ($(SANITIZE),1)
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+CFLAGS += $(SANFLAGS)
+CXXFLAGS += $(SANFLAGS)
+LDFLAGS += $(SANFLAGS)
+endif
+
+# ---------------------------------------------------------------- objects
+# Explicit lists, one module per line group (see docs/ARCHITECTURE.md).
+TRACE_SRCS := traces/trace.c traces/trace_writer.c traces/trace_reader.c \
+	traces/text.c traces/trace_info.c
+WORKLOAD_SRCS := workloads/generate.c
+CLI_SRCS := bench/mmbench.c bench/cmd_trace.c
+UNIT_SRCS := tests/unit/test_trace.c tests/unit/test_text.c \
+	tests/unit/test_generate.c tests/unit/test_info.c
+FUZZ_TARGETS := fuzz_trace fuzz_text
+
+LIB_SRCS := $(TRACE_SRCS) $(WORKLOAD_SRCS)
+LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
+CLI_OBJS := $(CLI_SRCS:%.c=$(O)/%.o)
+UNIT_OBJS := $(UNIT_SRCS:%.c=$(O)/%.o)
+
+MMBENCH := $(O)/mmbench
+UNIT := $(O)/unit_tests
+
+# ---------------------------------------------------------------- targets
+.PHONY: all test unit cli-test bench microbench fuzz fuzz-smoke deps depcheck clean help
+
+all: $(MMBENCH)
+
+depcheck:
+	@deps/check
+
+deps:
+	@deps/check --install
+
+$(O)/%.o: %.c | depcheck
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(O)/%.o: %.cc | depcheck
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) -c $< -o $@
+
+$(MMBENCH): $(CLI_OBJS) $(LIB_OBJS)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(UNIT): $(UNIT_OBJS) $(LIB_OBJS)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcriterion -o $@
+
+# Unit tests (Criterion; its closing "Synthesis" line is the verdict) and the
+# command-line tests, in this configuration.
+unit: $(UNIT)
+	$(UNIT) --jobs=2
+
+cli-test: $(MMBENCH)
+	tests/cli/run.sh $(MMBENCH)
+
+# The full test: normal build, then the same tests under ASan+UBSan, then a
+# short fuzz run of every reader.
+test:
+	$(MAKE) unit cli-test
+	$(MAKE) SANITIZE=1 unit cli-test
+	$(MAKE) fuzz-smoke
+
+# ---------------------------------------------------------------- fuzzing
+FUZZ_O := build/fuzz
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -I. -fsanitize=fuzzer-no-link,address,undefined
+FUZZ_LIB_OBJS := $(TRACE_SRCS:%.c=$(FUZZ_O)/%.o)
+
+$(FUZZ_O)/%.o: %.c | depcheck
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_O)/%: $(FUZZ_O)/tests/fuzz/%.o $(FUZZ_LIB_OBJS)
+	clang -fsanitize=fuzzer,address,undefined $^ $(LDLIBS) -o $@
+
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_O)/%)
+.SECONDARY:
+
+# make fuzz [FUZZ_TIME=s]: run every target for FUZZ_TIME seconds, growing
+# build/fuzz/corpus-<target> from the seeds in tests/fuzz/seeds-<target>.
+fuzz: $(FUZZ_BINS)
+	tests/fuzz/run.sh $(FUZZ_O) $(FUZZ_TIME) $(FUZZ_TARGETS)
+
+fuzz-smoke: $(FUZZ_BINS)
+	tests/fuzz/run.sh $(FUZZ_O) $(FUZZ_SMOKE_TIME) $(FUZZ_TARGETS)
+
+# ---------------------------------------------------------------- benchmarks
+MICRO_OBJS := $(O)/bench/microbench.o $(O)/bench/microbench_cases.o
+$(O)/microbench: $(MICRO_OBJS) $(LIB_OBJS)
+	$(CXX) $(LDFLAGS) $^ $(LDLIBS) -lbenchmark -lpthread -o $@
+
+# Google Benchmark microbenchmarks; JSON in $(O)/microbench.json.
+microbench: $(O)/microbench
+	$(O)/microbench --benchmark_out=$(O)/microbench.json --benchmark_out_format=json
+
+# The main job: install what is missing, build, run the default suite.
+bench:
+	@deps/check --install
+	$(MAKE) all
+	bench/run-suite.sh $(MMBENCH) results
+
+clean:
+	rm -rf build
+
+help:
+	@echo "mmbench make targets:"
+	@echo "  all         build $(O)/mmbench (default)"
+	@echo "  test        unit + CLI tests, again under SANITIZE=1, then a fuzz smoke run"
+	@echo "  bench       install missing packages, build, run the default suite into results/"
+	@echo "  microbench  Google Benchmark microbenchmarks -> $(O)/microbench.json"
+	@echo "  fuzz        run each libFuzzer target for FUZZ_TIME seconds (default 60)"
+	@echo "  deps        install the Debian packages in deps/debian.txt (apt-get, as root)"
+	@echo "  clean       remove build/"
+	@echo "switches: DEBUG=1 (-O0, debug checks), SANITIZE=1 (ASan+UBSan, in build/asan),"
+	@echo "          FUZZ_TIME=s, FUZZ_SMOKE_TIME=s, O=dir (build directory)"
+
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(MICRO_OBJS:.o=.d)
+-include $(FUZZ_LIB_OBJS:.o=.d)

@@ -1,0 +1,40 @@
+/*
+ * microbench_cases.h - the C side of the microbenchmarks.  bench/microbench.cc
+ * (Google Benchmark, C++) times these functions; the work itself is C so it
+ * measures exactly what mmbench runs.
+ */
+#ifndef MMBENCH_MICROBENCH_CASES_H
+#define MMBENCH_MICROBENCH_CASES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A trace held in memory, made once by a generator. */
+typedef struct mb_trace {
+	uint8_t *buf;           /* the trace file's bytes */
+	size_t len;             /* bytes */
+	uint64_t nr_events;
+} mb_trace_t;
+
+/*
+ * Generate trace `generator` (seed 1, the given scale) into memory.  Returns
+ * 0, or -1 after printing the error to stderr.
+ */
+int mb_trace_make(mb_trace_t *t, const char *generator, uint32_t scale);
+void mb_trace_free(mb_trace_t *t);
+
+/*
+ * Decode every event of t.  Returns the number of events decoded, or
+ * UINT64_MAX on a decode error (printed to stderr).
+ */
+uint64_t mb_trace_decode(const mb_trace_t *t);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MMBENCH_MICROBENCH_CASES_H */

@@ -1,0 +1,80 @@
+/*
+ * mmbench.c - the mmbench command: git-style subcommand dispatch.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bench/cli.h"
+
+typedef struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+} command_t;
+
+static const command_t commands[] = {
+	{ "generate", cmd_generate, "write a deterministic synthetic trace" },
+	{ "import", cmd_import, "convert another trace form (text) into a trace" },
+	{ "dump", cmd_dump, "print a trace one event per line (the text form)" },
+	{ "info", cmd_info, "summarize a trace: counts, processes, sizes, metadata" },
+};
+
+/* Subcommands of the design that later work adds; named so users are told plainly. */
+static const char *const planned[] = {
+	"record", "replay", "baseline", "suite", "compare", "report", "policies",
+};
+
+int cli_trace_error(const trace_error_t *err)
+{
+	char buf[768];
+	fprintf(stderr, "mmbench: %s\n", trace_error_format(err, buf, sizeof(buf)));
+	return EXIT_ERROR;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "mmbench %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n(see 'mmbench %s --help')\n", cmd);
+	return EXIT_USAGE;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: mmbench <command> [options]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nnot built yet:");
+	for (size_t i = 0; i < sizeof(planned) / sizeof(planned[0]); i++)
+		fprintf(f, " %s", planned[i]);
+	fprintf(f, "\n\n'mmbench <command> --help' describes a command.\n"
+		   "exit codes: 0 ok, 1 error, 2 usage, 3 regression threshold exceeded\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	const char *name = argv[1];
+	if (!strcmp(name, "-h") || !strcmp(name, "--help") || !strcmp(name, "help")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(name, commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof(planned) / sizeof(planned[0]); i++)
+		if (!strcmp(name, planned[i])) {
+			fprintf(stderr, "mmbench: '%s' is not built yet\n", name);
+			return EXIT_ERROR;
+		}
+	fprintf(stderr, "mmbench: unknown command '%s'\n\n", name);
+	usage(stderr);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,876 @@
+/*
+ * trace_reader.c - streaming reader for trace format v1 (traces/FORMAT.md).
+ *
+ * The whole file is mapped (or, for pipes, read) into memory; the header and
+ * the trailer are validated at open, then chunks are decompressed one at a
+ * time into a buffer of at most FMT_MAX_CHUNK_RAW bytes and decoded on
+ * demand.  Every field is checked against the bounds the format sets, so a
+ * malformed or hostile file yields an error naming the event and byte offset,
+ * never a crash, a hang or an allocation larger than the file implies.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <xxhash.h>
+#include <zstd.h>
+
+#include "format.h"
+#include "trace.h"
+#include "varint.h"
+
+struct trace_reader {
+	const uint8_t *data;    /* the whole file */
+	size_t len;             /* bytes */
+	void *map;              /* mmap()ed region, or NULL */
+	uint8_t *owned;         /* malloc()ed copy (pipes), or NULL */
+
+	uint64_t data_start;    /* file offset of the first chunk */
+	uint64_t index_off;     /* file offset of the index (end of chunk data) */
+	const uint8_t *table;   /* chunk table inside the index */
+	trace_summary_t sum;
+
+	trace_meta_t *meta;     /* nr_meta pairs pointing into meta_strings */
+	size_t nr_meta;
+	char *meta_strings;
+
+	ZSTD_DCtx *dctx;
+	uint8_t *raw;           /* decompressed current chunk */
+	size_t raw_cap;         /* bytes allocated at raw */
+
+	const uint8_t *p;       /* decode cursor in raw */
+	const uint8_t *end;     /* end of the current chunk's events */
+	uint32_t chunk_left;    /* events still to decode in the current chunk */
+	uint64_t next_chunk;    /* index of the next chunk to load */
+	uint64_t next_off;      /* file offset where that chunk must start */
+	uint64_t chunk_off;     /* file offset of the current chunk */
+
+	uint64_t ts;            /* ns, last decoded timestamp */
+	uint64_t last_addr;
+	uint32_t last_id, last_page;
+	uint32_t cpu, pid, tid;
+	bool ctx_valid;
+
+	uint64_t pos;           /* events returned */
+	uint64_t nr_by_type[TRACE_NR_TYPES];   /* decoded so far, checked at the end */
+	int state;              /* 1 while reading, 0 at the end, -1 after an error */
+	trace_error_t err;
+};
+
+static int rerr_at(trace_reader_t *r, uint64_t event, uint64_t off,
+		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static int rerr_at(trace_reader_t *r, uint64_t event, uint64_t off,
+		   const char *fmt, ...)
+{
+	char reason[sizeof(r->err.reason)];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	trace_error_set(&r->err, r->err.file, event, off, "%s", reason);
+	r->state = -1;
+	return -1;
+}
+
+/* ------------------------------------------------------------- open */
+
+/* Read a string (varint length + bytes) from a metadata block. */
+static const char *meta_string(const uint8_t **pp, const uint8_t *end,
+			       size_t max, const uint8_t **s, size_t *len)
+{
+	uint64_t n;
+	int vs = varint_get(pp, end, &n);
+	if (vs == VARINT_TRUNCATED)
+		return "metadata truncated";
+	if (vs)
+		return "overlong varint in metadata";
+	if (n > max)
+		return "metadata string too long";
+	if (n > (size_t)(end - *pp))
+		return "metadata truncated";
+	*s = *pp;
+	*len = n;
+	*pp += n;
+	return NULL;
+}
+
+/*
+ * Parse a metadata block of len bytes at file offset off and append its
+ * pairs to r->meta.  Returns 0 or -1 with r->err set.
+ */
+static int parse_meta(trace_reader_t *r, const uint8_t *b, size_t len, uint64_t off)
+{
+	const uint8_t *p = b, *end = b + len;
+	uint64_t count;
+	if (varint_get(&p, end, &count))
+		return rerr_at(r, TRACE_NO_EVENT, off, "bad metadata count");
+	if (count > TRACE_MAX_META || r->nr_meta + count > 2 * TRACE_MAX_META)
+		return rerr_at(r, TRACE_NO_EVENT, off, "too many metadata pairs (%llu)",
+			       (unsigned long long)count);
+	/* Strings are at most len bytes in all, plus a NUL each. */
+	size_t old = r->nr_meta;
+	size_t used = 0;
+	for (size_t i = 0; i < old; i++)
+		used += strlen(r->meta[i].key) + strlen(r->meta[i].value) + 2;
+	char *strings = malloc(used + len + 2 * count + 1);
+	trace_meta_t *meta = malloc((old + count + 1) * sizeof(*meta));
+	if (!strings || !meta) {
+		free(strings);
+		free(meta);
+		return rerr_at(r, TRACE_NO_EVENT, off, "out of memory");
+	}
+	char *q = strings;
+	for (size_t i = 0; i < old; i++) {   /* move earlier pairs into the new block */
+		meta[i].key = q;
+		q = stpcpy(q, r->meta[i].key) + 1;
+		meta[i].value = q;
+		q = stpcpy(q, r->meta[i].value) + 1;
+	}
+	free(r->meta_strings);
+	free(r->meta);
+	r->meta_strings = strings;
+	r->meta = meta;
+	for (size_t i = 0; i < count; i++) {
+		const uint8_t *k, *v;
+		size_t klen, vlen;
+		uint64_t at = off + (uint64_t)(p - b);
+		const char *why = meta_string(&p, end, 64, &k, &klen);
+		if (!why)
+			why = meta_string(&p, end, TRACE_MAX_STRING, &v, &vlen);
+		if (why)
+			return rerr_at(r, TRACE_NO_EVENT, at, "%s", why);
+		if (klen == 0)
+			return rerr_at(r, TRACE_NO_EVENT, at, "empty metadata key");
+		for (size_t j = 0; j < klen; j++) {
+			char c = (char)k[j];
+			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			      (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-'))
+				return rerr_at(r, TRACE_NO_EVENT, at,
+					       "metadata key has a character outside [A-Za-z0-9_.-]");
+		}
+		if (memchr(v, '\n', vlen) || memchr(v, '\0', vlen))
+			return rerr_at(r, TRACE_NO_EVENT, at,
+				       "metadata value has a newline or NUL");
+		r->meta[r->nr_meta].key = q;
+		memcpy(q, k, klen);
+		q += klen;
+		*q++ = '\0';
+		r->meta[r->nr_meta].value = q;
+		memcpy(q, v, vlen);
+		q += vlen;
+		*q++ = '\0';
+		r->nr_meta++;
+	}
+	if (p != end)
+		return rerr_at(r, TRACE_NO_EVENT, off + (uint64_t)(p - b),
+			       "unexpected bytes after the metadata pairs");
+	return 0;
+}
+
+static int check_header(trace_reader_t *r)
+{
+	const uint8_t *d = r->data;
+	if (r->len < FMT_HEADER_SIZE || memcmp(d, FMT_MAGIC, 8))
+		return rerr_at(r, TRACE_NO_EVENT, 0,
+			       r->len < FMT_HEADER_SIZE && (!r->len || !memcmp(d, FMT_MAGIC,
+			       r->len < 8 ? r->len : 8)) ? "truncated: too short for a trace header" :
+			       "not an mmbench trace (wrong magic)");
+	uint16_t version = get_le16(d + 8);
+	if (version != TRACE_FORMAT_VERSION)
+		return rerr_at(r, TRACE_NO_EVENT, 8,
+			       "unsupported trace format version %u (this mmbench reads %u)",
+			       version, TRACE_FORMAT_VERSION);
+	if (get_le32(d + 20) != XXH32(d, 20, 0))
+		return rerr_at(r, TRACE_NO_EVENT, 20, "header checksum mismatch");
+	if (get_le16(d + 10))
+		return rerr_at(r, TRACE_NO_EVENT, 10, "unknown header flags 0x%x",
+			       get_le16(d + 10));
+	uint32_t mlen = get_le32(d + 12);
+	if (mlen > FMT_MAX_META_BYTES || mlen > r->len - FMT_HEADER_SIZE)
+		return rerr_at(r, TRACE_NO_EVENT, 12,
+			       "truncated: metadata size %u runs past the end of the file", mlen);
+	if (get_le32(d + 16) != XXH32(d + FMT_HEADER_SIZE, mlen, 0))
+		return rerr_at(r, TRACE_NO_EVENT, FMT_HEADER_SIZE, "metadata checksum mismatch");
+	r->data_start = FMT_HEADER_SIZE + (uint64_t)mlen;
+	return parse_meta(r, d + FMT_HEADER_SIZE, mlen, FMT_HEADER_SIZE);
+}
+
+static int check_trailer(trace_reader_t *r)
+{
+	const uint8_t *d = r->data;
+	if (r->len < r->data_start + FMT_FOOTER_SIZE)
+		return rerr_at(r, TRACE_NO_EVENT, r->len,
+			       "truncated: no trailer (the recording may have been cut short)");
+	uint64_t foot = r->len - FMT_FOOTER_SIZE;
+	if (memcmp(d + foot + 16, FMT_FOOTER_MAGIC, 8))
+		return rerr_at(r, TRACE_NO_EVENT, foot + 16,
+			       "truncated or damaged: no trailer magic at the end of the file");
+	uint64_t ioff = get_le64(d + foot);
+	uint32_t isize = get_le32(d + foot + 8);
+	if (ioff < r->data_start || ioff > foot || foot - ioff != isize)
+		return rerr_at(r, TRACE_NO_EVENT, foot,
+			       "trailer points outside the file (index at %llu, %u bytes)",
+			       (unsigned long long)ioff, isize);
+	const uint8_t *ix = d + ioff;
+	if (get_le32(d + foot + 12) != XXH32(ix, isize, 0))
+		return rerr_at(r, TRACE_NO_EVENT, ioff, "index checksum mismatch");
+	if (isize < FMT_INDEX_FIXED || memcmp(ix, FMT_INDEX_MAGIC, 4))
+		return rerr_at(r, TRACE_NO_EVENT, ioff, "bad index magic");
+	uint32_t mlen = get_le32(ix + 4);
+	uint64_t nr_chunks = get_le64(ix + 8);
+	if (nr_chunks > (isize - FMT_INDEX_FIXED) / FMT_CHUNK_ENTRY ||
+	    FMT_INDEX_FIXED + nr_chunks * FMT_CHUNK_ENTRY + mlen != isize)
+		return rerr_at(r, TRACE_NO_EVENT, ioff + 4,
+			       "index sizes disagree (%llu chunks, %u metadata bytes, %u in all)",
+			       (unsigned long long)nr_chunks, mlen, isize);
+	trace_summary_t *s = &r->sum;
+	s->nr_chunks = nr_chunks;
+	s->nr_events = get_le64(ix + 16);
+	s->last_ts = get_le64(ix + 24);
+	s->bounds.nr_objects = get_le32(ix + 32);
+	s->bounds.nr_pages = get_le32(ix + 36);
+	s->bounds.nr_caches = get_le32(ix + 40);
+	s->bounds.nr_files = get_le32(ix + 44);
+	s->bounds.nr_cma = get_le32(ix + 48);
+	s->bounds.nr_cpus = get_le32(ix + 52);
+	if (s->bounds.nr_cpus > TRACE_MAX_CPUS)
+		return rerr_at(r, TRACE_NO_EVENT, ioff + 52, "nr_cpus %u too large",
+			       s->bounds.nr_cpus);
+	uint64_t total = 0;
+	for (unsigned t = 0; t < FMT_INDEX_TYPES; t++) {
+		uint64_t n = get_le64(ix + 56 + 8 * t);
+		if (n && (t == 0 || t >= TRACE_NR_TYPES))
+			return rerr_at(r, TRACE_NO_EVENT, ioff + 56 + 8 * t,
+				       "index counts events of unknown type %u", t);
+		if (t < TRACE_NR_TYPES)
+			s->nr_by_type[t] = n;
+		total += n;
+		if (total < n)
+			return rerr_at(r, TRACE_NO_EVENT, ioff + 56 + 8 * t, "event counts overflow");
+	}
+	if (total != s->nr_events)
+		return rerr_at(r, TRACE_NO_EVENT, ioff + 16,
+			       "index event count %llu differs from the sum by type %llu",
+			       (unsigned long long)s->nr_events, (unsigned long long)total);
+	r->index_off = ioff;
+	r->table = ix + FMT_INDEX_FIXED;
+	/* The table itself is checked chunk by chunk as the chunks are loaded. */
+	uint64_t sum = 0;
+	for (uint64_t i = 0; i < nr_chunks; i++) {
+		uint32_t n = get_le32(r->table + i * FMT_CHUNK_ENTRY + 24);
+		if (n == 0 || n > FMT_MAX_CHUNK_EVENTS)
+			return rerr_at(r, TRACE_NO_EVENT,
+				       ioff + FMT_INDEX_FIXED + i * FMT_CHUNK_ENTRY + 24,
+				       "chunk %llu has a bad event count %u",
+				       (unsigned long long)i, n);
+		sum += n;
+	}
+	if (sum != s->nr_events)
+		return rerr_at(r, TRACE_NO_EVENT, ioff + 16,
+			       "chunk table holds %llu events, index says %llu",
+			       (unsigned long long)sum, (unsigned long long)s->nr_events);
+	return parse_meta(r, r->table + nr_chunks * FMT_CHUNK_ENTRY, mlen,
+			  ioff + FMT_INDEX_FIXED + nr_chunks * FMT_CHUNK_ENTRY);
+}
+
+static trace_reader_t *reader_new(const char *name, trace_error_t *err)
+{
+	trace_reader_t *r = calloc(1, sizeof(*r));
+	if (!r) {
+		trace_error_set(err, name, TRACE_NO_EVENT, 0, "out of memory");
+		return NULL;
+	}
+	snprintf(r->err.file, sizeof(r->err.file), "%s", name);
+	r->state = 1;
+	return r;
+}
+
+/* Validate header and trailer; on failure copy the error out and free r. */
+static trace_reader_t *reader_start(trace_reader_t *r, trace_error_t *err)
+{
+	if (check_header(r) || check_trailer(r))
+		goto fail;
+	r->dctx = ZSTD_createDCtx();
+	if (!r->dctx) {
+		rerr_at(r, TRACE_NO_EVENT, 0, "out of memory");
+		goto fail;
+	}
+	r->next_off = r->data_start;
+	return r;
+fail:
+	if (err)
+		*err = r->err;
+	trace_close(r);
+	return NULL;
+}
+
+trace_reader_t *trace_open_mem(const void *buf, size_t len, const char *name,
+			       trace_error_t *err)
+{
+	trace_reader_t *r = reader_new(name, err);
+	if (!r)
+		return NULL;
+	r->data = buf;
+	r->len = len;
+	return reader_start(r, err);
+}
+
+/* Read all of fd into r->owned (for pipes and other unmappable input). */
+static int slurp(trace_reader_t *r, int fd)
+{
+	size_t cap = 1 << 16, len = 0;
+	uint8_t *buf = malloc(cap);
+	for (;;) {
+		if (!buf)
+			return rerr_at(r, TRACE_NO_EVENT, len, "out of memory");
+		ssize_t n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			free(buf);
+			return rerr_at(r, TRACE_NO_EVENT, len, "read failed: %s", strerror(errno));
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len == cap) {
+			uint8_t *nb = realloc(buf, cap *= 2);
+			if (!nb)
+				free(buf);
+			buf = nb;
+		}
+	}
+	r->owned = buf;
+	r->data = buf;
+	r->len = len;
+	return 0;
+}
+
+trace_reader_t *trace_open(const char *path, trace_error_t *err)
+{
+	trace_reader_t *r = reader_new(path, err);
+	if (!r)
+		return NULL;
+	bool is_stdin = !strcmp(path, "-");
+	int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st)) {
+		rerr_at(r, TRACE_NO_EVENT, 0, "cannot open: %s", strerror(errno));
+		goto fail;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		rerr_at(r, TRACE_NO_EVENT, 0, "is a directory");
+		goto fail;
+	}
+	if (S_ISREG(st.st_mode) && st.st_size > 0) {
+		r->map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (r->map == MAP_FAILED) {
+			r->map = NULL;
+			rerr_at(r, TRACE_NO_EVENT, 0, "mmap failed: %s", strerror(errno));
+			goto fail;
+		}
+		r->data = r->map;
+		r->len = (size_t)st.st_size;
+		madvise(r->map, r->len, MADV_SEQUENTIAL);
+	} else if (slurp(r, fd)) {
+		goto fail;
+	}
+	if (!is_stdin)
+		close(fd);
+	return reader_start(r, err);
+fail:
+	if (fd >= 0 && !is_stdin)
+		close(fd);
+	if (err)
+		*err = r->err;
+	trace_close(r);
+	return NULL;
+}
+
+void trace_close(trace_reader_t *r)
+{
+	if (!r)
+		return;
+	if (r->map)
+		munmap(r->map, r->len);
+	free(r->owned);
+	free(r->meta);
+	free(r->meta_strings);
+	free(r->raw);
+	ZSTD_freeDCtx(r->dctx);
+	free(r);
+}
+
+/* ------------------------------------------------------------- chunks */
+
+static int finish(trace_reader_t *r)
+{
+	if (r->next_off != r->index_off)
+		return rerr_at(r, r->pos, r->next_off,
+			       "%llu unexplained bytes between the last chunk and the index",
+			       (unsigned long long)(r->index_off - r->next_off));
+	for (unsigned t = 1; t < TRACE_NR_TYPES; t++)
+		if (r->nr_by_type[t] != r->sum.nr_by_type[t])
+			return rerr_at(r, r->pos, r->index_off,
+				       "index says %llu %s events, the chunks hold %llu",
+				       (unsigned long long)r->sum.nr_by_type[t],
+				       trace_type_name(t),
+				       (unsigned long long)r->nr_by_type[t]);
+	if (r->pos && r->ts != r->sum.last_ts)
+		return rerr_at(r, r->pos, r->index_off,
+			       "index says the last event is at %llu ns, it is at %llu",
+			       (unsigned long long)r->sum.last_ts, (unsigned long long)r->ts);
+	r->state = 0;
+	return 0;
+}
+
+static int load_chunk(trace_reader_t *r)
+{
+	if (r->next_chunk == r->sum.nr_chunks)
+		return finish(r);
+	const uint8_t *e = r->table + r->next_chunk * FMT_CHUNK_ENTRY;
+	uint64_t off = get_le64(e);
+	uint64_t first = get_le64(e + 8);
+	uint64_t base_ts = get_le64(e + 16);
+	uint32_t nr = get_le32(e + 24);
+	uint32_t raw_size = get_le32(e + 28);
+	unsigned long long ci = (unsigned long long)r->next_chunk;
+	if (off != r->next_off)
+		return rerr_at(r, r->pos, r->next_off,
+			       "chunk %llu: index places it at byte offset %llu", ci,
+			       (unsigned long long)off);
+	if (r->index_off - off < FMT_CHUNK_HDR_SIZE)
+		return rerr_at(r, r->pos, off, "chunk %llu: truncated chunk header", ci);
+	const uint8_t *h = r->data + off;
+	if (memcmp(h, FMT_CHUNK_MAGIC, 4))
+		return rerr_at(r, r->pos, off, "chunk %llu: bad chunk magic", ci);
+	if (get_le32(h + 36) != XXH32(h, 36, 0))
+		return rerr_at(r, r->pos, off, "chunk %llu: chunk header checksum mismatch", ci);
+	uint32_t comp = get_le32(h + 4);
+	if (get_le32(h + 8) != raw_size || get_le32(h + 12) != nr ||
+	    get_le64(h + 16) != first || get_le64(h + 24) != base_ts)
+		return rerr_at(r, r->pos, off, "chunk %llu: header disagrees with the index", ci);
+	if (first != r->pos)
+		return rerr_at(r, r->pos, off + 16,
+			       "chunk %llu: starts at event %llu, expected %llu", ci,
+			       (unsigned long long)first, (unsigned long long)r->pos);
+	if (raw_size > FMT_MAX_CHUNK_RAW || raw_size < nr * 2u)
+		return rerr_at(r, r->pos, off + 8, "chunk %llu: bad decompressed size %u",
+			       ci, raw_size);
+	if (comp > r->index_off - off - FMT_CHUNK_HDR_SIZE)
+		return rerr_at(r, r->pos, off + 4,
+			       "chunk %llu: truncated (%u compressed bytes run past the chunk data)",
+			       ci, comp);
+	if (r->pos && base_ts < r->ts)
+		return rerr_at(r, r->pos, off + 24,
+			       "events out of order: chunk %llu starts at %llu ns, before the previous event at %llu ns",
+			       ci, (unsigned long long)base_ts, (unsigned long long)r->ts);
+	if (raw_size > r->raw_cap) {
+		size_t cap = r->raw_cap ? r->raw_cap : 1 << 16;
+		while (cap < raw_size)
+			cap *= 2;
+		uint8_t *n = realloc(r->raw, cap);
+		if (!n)
+			return rerr_at(r, r->pos, off, "out of memory");
+		r->raw = n;
+		r->raw_cap = cap;
+	}
+	const uint8_t *src = h + FMT_CHUNK_HDR_SIZE;
+	if (get_le32(h + 32) != XXH32(src, comp, 0))
+		return rerr_at(r, r->pos, off + FMT_CHUNK_HDR_SIZE,
+			       "chunk %llu: compressed data checksum mismatch (damaged file)", ci);
+	unsigned long long fcs = ZSTD_getFrameContentSize(src, comp);
+	if (fcs != raw_size)
+		return rerr_at(r, r->pos, off + FMT_CHUNK_HDR_SIZE,
+			       "chunk %llu: damaged compressed data (frame size does not match)", ci);
+	size_t n = ZSTD_decompressDCtx(r->dctx, r->raw, raw_size, src, comp);
+	if (ZSTD_isError(n))
+		return rerr_at(r, r->pos, off + FMT_CHUNK_HDR_SIZE,
+			       "chunk %llu: damaged compressed data (zstd: %s)", ci,
+			       ZSTD_getErrorName(n));
+	if (n != raw_size)
+		return rerr_at(r, r->pos, off + FMT_CHUNK_HDR_SIZE,
+			       "chunk %llu: decompressed to %zu bytes, expected %u", ci, n, raw_size);
+	r->chunk_off = off;
+	r->next_off = off + FMT_CHUNK_HDR_SIZE + comp;
+	r->next_chunk++;
+	r->p = r->raw;
+	r->end = r->raw + raw_size;
+	r->chunk_left = nr;
+	r->ts = base_ts;
+	r->last_addr = 0;
+	r->last_id = r->last_page = 0;
+	r->ctx_valid = false;
+	return 1;
+}
+
+/* ------------------------------------------------------------- events */
+
+/* Error inside the current chunk: the event's index and decompressed offset. */
+static int ev_err(trace_reader_t *r, const uint8_t *at, const char *reason)
+{
+	rerr_at(r, r->pos, r->chunk_off, "%s", reason);
+	r->err.chunk_offset = (uint64_t)(at - r->raw);
+	return -1;
+}
+
+#define GETV(v)                                                         \
+	do {                                                            \
+		vs = varint_get(&p, end, &(v));                         \
+		if (__builtin_expect(vs != VARINT_OK, 0))               \
+			goto bad_varint;                                \
+	} while (0)
+
+#define GET32(dst)                                                      \
+	do {                                                            \
+		uint64_t v_;                                            \
+		GETV(v_);                                               \
+		if (__builtin_expect(v_ > UINT32_MAX, 0))               \
+			goto too_large;                                 \
+		(dst) = (uint32_t)v_;                                   \
+	} while (0)
+
+/* A delta-coded id (obj, page): must land in [0, nr). */
+#define GETID(dst, last, nr, what)                                      \
+	do {                                                            \
+		uint64_t v_;                                            \
+		GETV(v_);                                               \
+		int64_t id_ = (int64_t)(last) + zigzag_decode(v_);      \
+		if (__builtin_expect((uint64_t)id_ >= (uint64_t)(nr), 0)) { \
+			why = what " id out of range";                  \
+			goto bad;                                       \
+		}                                                       \
+		(dst) = (last) = (uint32_t)id_;                         \
+	} while (0)
+
+/* A plain id: must be < nr (so never TRACE_NO_ID). */
+#define GETBOUNDED(dst, nr, what)                                       \
+	do {                                                            \
+		GET32(dst);                                             \
+		if (__builtin_expect((dst) >= (nr), 0)) {               \
+			why = what " id out of range";                  \
+			goto bad;                                       \
+		}                                                       \
+	} while (0)
+
+#define GETADDR(dst)                                                    \
+	do {                                                            \
+		uint64_t v_;                                            \
+		GETV(v_);                                               \
+		(dst) = last_addr += (uint64_t)zigzag_decode(v_);       \
+	} while (0)
+
+#define GETSTR(s, len)                                                  \
+	do {                                                            \
+		uint64_t v_;                                            \
+		GETV(v_);                                               \
+		if (v_ > TRACE_MAX_STRING || v_ > (uint64_t)(end - p)) { \
+			why = "string length out of range";             \
+			goto bad;                                       \
+		}                                                       \
+		(s) = (const char *)p;                                  \
+		(len) = (uint32_t)v_;                                   \
+		p += v_;                                                \
+	} while (0)
+
+#define GETORDER(dst)                                                   \
+	do {                                                            \
+		uint64_t v_;                                            \
+		GETV(v_);                                               \
+		if (v_ > TRACE_MAX_ORDER) {                             \
+			why = "order out of range";                     \
+			goto bad;                                       \
+		}                                                       \
+		(dst) = (uint8_t)v_;                                    \
+	} while (0)
+
+#define CHECK(cond, reason)                                             \
+	do {                                                            \
+		if (__builtin_expect(!(cond), 0)) {                     \
+			why = reason;                                   \
+			goto bad;                                       \
+		}                                                       \
+	} while (0)
+
+#define IS_POW2_OR_ZERO(v) (((v) & ((v) - 1)) == 0)
+
+/*
+ * Decode one event.  The per-type checks here are those of
+ * fmt_event_invalid() (the writer's), done inline because this is the hot
+ * path; tests/fuzz/fuzz_trace.c asserts that every event returned passes
+ * fmt_event_invalid(), so the two cannot drift apart unnoticed.  Decoder
+ * state lives in locals and is stored back only after a complete event.
+ */
+int trace_next(trace_reader_t *r, trace_event_t *ev)
+{
+	if (__builtin_expect(r->chunk_left == 0, 0)) {
+		if (r->state <= 0)
+			return r->state;
+		int rc = load_chunk(r);
+		if (rc <= 0)
+			return rc;
+	}
+	const trace_bounds_t *b = &r->sum.bounds;
+	const uint8_t *start = r->p, *p = r->p, *end = r->end;
+	uint64_t ts = r->ts, last_addr = r->last_addr;
+	uint32_t last_id = r->last_id, last_page = r->last_page;
+	const char *why;
+	uint64_t v;
+	int vs = VARINT_OK;
+
+	CHECK(p < end, "chunk ends before its last event");
+	uint8_t tag = *p++;
+	unsigned type = tag & FMT_TAG_TYPE_MASK;
+	CHECK(!(tag & FMT_TAG_RESERVED) && type != 0 && type < TRACE_NR_TYPES &&
+	      (!(tag & FMT_TAG_SHORT) || type == TRACE_ALLOC || type == TRACE_FREE),
+	      "bad event tag (unknown type or reserved bits set)");
+	if (tag & FMT_TAG_CTX) {
+		GET32(r->cpu);
+		GET32(r->pid);
+		GET32(r->tid);
+		CHECK(r->cpu < b->nr_cpus, "cpu out of range");
+		r->ctx_valid = true;
+	} else {
+		CHECK(r->ctx_valid, "first event of a chunk has no cpu/pid/tid context");
+	}
+	GETV(v);
+	CHECK(ts + v >= ts, "timestamp overflows");
+	ts += v;
+	ev->ts = ts;
+	ev->cpu = r->cpu;
+	ev->pid = r->pid;
+	ev->tid = r->tid;
+	ev->type = (uint8_t)type;
+
+	switch (type) {
+	case TRACE_ALLOC: {
+		v = TRACE_FN_MALLOC;
+		if (!(tag & FMT_TAG_SHORT)) {
+			GETV(v);
+			CHECK(v != TRACE_FN_MALLOC, "ALLOC header should have been the short form");
+		}
+		unsigned func = v & 0xf;
+		CHECK(v <= 0x7f && func < TRACE_NR_FUNCS && (FMT_ALLOC_FUNCS & FN_BIT(func)),
+		      "bad ALLOC header (function or flags)");
+		CHECK(!(v & FMT_ALLOC_CACHE) == (func != TRACE_FN_KMEM_CACHE_ALLOC),
+		      "a cache id goes with kmem_cache_alloc, and only with it");
+		ev->alloc.func = (uint8_t)func;
+		GETID(ev->alloc.id, last_id, b->nr_objects, "object");
+		GETV(ev->alloc.size);
+		ev->alloc.align = 0;
+		ev->alloc.cache = TRACE_NO_ID;
+		ev->alloc.gfp = 0;
+		if (v & FMT_ALLOC_ALIGN) {
+			GETV(ev->alloc.align);
+			CHECK(ev->alloc.align && IS_POW2_OR_ZERO(ev->alloc.align),
+			      "alignment is not a power of two");
+		}
+		if (v & FMT_ALLOC_CACHE)
+			GETBOUNDED(ev->alloc.cache, b->nr_caches, "cache");
+		if (v & FMT_ALLOC_GFP) {
+			GET32(ev->alloc.gfp);
+			CHECK(ev->alloc.gfp, "gfp flag with zero gfp");
+		}
+		break;
+	}
+	case TRACE_FREE: {
+		v = TRACE_FN_FREE;
+		if (!(tag & FMT_TAG_SHORT)) {
+			GETV(v);
+			CHECK(v != TRACE_FN_FREE, "FREE header should have been the short form");
+		}
+		unsigned func = v & 0xf;
+		CHECK(v <= 0x1f && func < TRACE_NR_FUNCS && (FMT_FREE_FUNCS & FN_BIT(func)),
+		      "bad FREE header (function or flags)");
+		CHECK(!(v & FMT_FREE_CACHE) == (func != TRACE_FN_KMEM_CACHE_FREE),
+		      "a cache id goes with kmem_cache_free, and only with it");
+		ev->free.func = (uint8_t)func;
+		GETID(ev->free.id, last_id, b->nr_objects, "object");
+		ev->free.cache = TRACE_NO_ID;
+		if (v & FMT_FREE_CACHE)
+			GETBOUNDED(ev->free.cache, b->nr_caches, "cache");
+		break;
+	}
+	case TRACE_REALLOC:
+		GETV(v);
+		CHECK(v < TRACE_NR_FUNCS && (FMT_REALLOC_FUNCS & FN_BIT(v)),
+		      "bad REALLOC function");
+		ev->realloc.func = (uint8_t)v;
+		GETID(ev->realloc.old_id, last_id, b->nr_objects, "object");
+		GETID(ev->realloc.new_id, last_id, b->nr_objects, "object");
+		GETV(ev->realloc.size);
+		break;
+	case TRACE_CACHE_CREATE:
+		GETBOUNDED(ev->cache_create.cache, b->nr_caches, "cache");
+		GET32(ev->cache_create.flags);
+		GETV(ev->cache_create.size);
+		GETV(ev->cache_create.align);
+		CHECK(IS_POW2_OR_ZERO(ev->cache_create.align), "alignment is not a power of two");
+		GETSTR(ev->cache_create.name, ev->cache_create.name_len);
+		break;
+	case TRACE_CACHE_DESTROY:
+		GETBOUNDED(ev->cache_destroy.cache, b->nr_caches, "cache");
+		break;
+	case TRACE_PAGE_ALLOC:
+		GETID(ev->page_alloc.page, last_page, b->nr_pages, "page");
+		GETORDER(ev->page_alloc.order);
+		GET32(ev->page_alloc.gfp);
+		GETV(v);
+		CHECK(v <= 0xff, "migratetype out of range");
+		ev->page_alloc.migratetype = (uint8_t)v;
+		break;
+	case TRACE_PAGE_FREE:
+		GETID(ev->page_free.page, last_page, b->nr_pages, "page");
+		GETORDER(ev->page_free.order);
+		break;
+	case TRACE_MMAP:
+		GETADDR(ev->mmap.addr);
+		GETV(ev->mmap.len);
+		GET32(ev->mmap.prot);
+		GET32(ev->mmap.flags);
+		GET32(ev->mmap.file);
+		ev->mmap.file--;        /* 0 encodes "anonymous" (TRACE_NO_ID) */
+		CHECK(ev->mmap.file == TRACE_NO_ID || ev->mmap.file < b->nr_files,
+		      "file id out of range");
+		GETV(ev->mmap.pgoff);
+		GET32(ev->mmap.err);
+		ev->mmap.result = 0;
+		if (!ev->mmap.err)
+			GETADDR(ev->mmap.result);
+		break;
+	case TRACE_MUNMAP:
+		GETADDR(ev->munmap.addr);
+		GETV(ev->munmap.len);
+		GET32(ev->munmap.err);
+		break;
+	case TRACE_MREMAP:
+		GETADDR(ev->mremap.addr);
+		GETV(ev->mremap.old_len);
+		GETV(ev->mremap.new_len);
+		GET32(ev->mremap.flags);
+		GETV(ev->mremap.new_addr);
+		GET32(ev->mremap.err);
+		ev->mremap.result = 0;
+		if (!ev->mremap.err)
+			GETADDR(ev->mremap.result);
+		break;
+	case TRACE_MPROTECT:
+		GETADDR(ev->mprotect.addr);
+		GETV(ev->mprotect.len);
+		GET32(ev->mprotect.prot);
+		GET32(ev->mprotect.err);
+		break;
+	case TRACE_MADVISE:
+		GETADDR(ev->madvise.addr);
+		GETV(ev->madvise.len);
+		GET32(ev->madvise.advice);
+		GET32(ev->madvise.err);
+		break;
+	case TRACE_BRK:
+		GETADDR(ev->brk.request);
+		GETADDR(ev->brk.result);
+		break;
+	case TRACE_FAULT:
+		GETADDR(ev->fault.addr);
+		GET32(ev->fault.flags);
+		CHECK(!(ev->fault.flags & ~TRACE_FAULT_ALL), "unknown fault flags");
+		break;
+	case TRACE_ACCESS:
+		GETADDR(ev->access.addr);
+		GET32(ev->access.flags);
+		CHECK(!(ev->access.flags &
+			~(TRACE_FAULT_WRITE | TRACE_FAULT_EXEC | TRACE_FAULT_USER)),
+		      "unknown access flags");
+		break;
+	case TRACE_FORK:
+		GET32(ev->fork.child);
+		GET32(ev->fork.flags);
+		CHECK(!(ev->fork.flags & ~TRACE_FORK_ALL), "unknown fork flags");
+		break;
+	case TRACE_EXEC:
+		GETSTR(ev->exec.path, ev->exec.path_len);
+		break;
+	case TRACE_EXIT:
+		GETV(v);
+		if (v > UINT32_MAX)
+			goto too_large;
+		ev->exit.code = (int32_t)zigzag_decode(v);
+		GET32(ev->exit.flags);
+		CHECK(!(ev->exit.flags & ~TRACE_EXIT_ALL), "unknown exit flags");
+		break;
+	case TRACE_CMA_ALLOC:
+	case TRACE_CMA_RELEASE:
+		GET32(ev->cma.area);
+		GETBOUNDED(ev->cma.id, b->nr_cma, "cma allocation");
+		GETV(ev->cma.count);
+		ev->cma.align = 0;
+		ev->cma.err = 0;
+		if (type == TRACE_CMA_ALLOC) {
+			GETORDER(ev->cma.align);
+			GET32(ev->cma.err);
+		}
+		break;
+	case TRACE_MARK:
+		GETSTR(ev->mark.name, ev->mark.name_len);
+		break;
+	}
+	CHECK(r->chunk_left > 1 || p == end, "unexpected bytes after the chunk's last event");
+	r->p = p;
+	r->ts = ts;
+	r->last_addr = last_addr;
+	r->last_id = last_id;
+	r->last_page = last_page;
+	r->nr_by_type[type]++;
+	r->pos++;
+	r->chunk_left--;
+	return 1;
+
+bad_varint:
+	why = vs == VARINT_TRUNCATED ? "event truncated (chunk ends inside it)" :
+				       "overlong varint";
+	goto bad;
+too_large:
+	why = "field value out of range";
+bad:
+	return ev_err(r, start, why);
+}
+
+uint64_t trace_position(const trace_reader_t *r)
+{
+	return r->pos;
+}
+
+const trace_error_t *trace_reader_error(const trace_reader_t *r)
+{
+	return &r->err;
+}
+
+const trace_summary_t *trace_summary(const trace_reader_t *r)
+{
+	return &r->sum;
+}
+
+size_t trace_nr_meta(const trace_reader_t *r)
+{
+	return r->nr_meta;
+}
+
+const trace_meta_t *trace_meta(const trace_reader_t *r, size_t i)
+{
+	return i < r->nr_meta ? &r->meta[i] : NULL;
+}
+
+const char *trace_meta_get(const trace_reader_t *r, const char *key)
+{
+	for (size_t i = r->nr_meta; i-- > 0;)
+		if (!strcmp(r->meta[i].key, key))
+			return r->meta[i].value;
+	return NULL;
+}
