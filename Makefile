@@ -92,8 +92,10 @@ cli-test: $(MMBENCH)
 # The full test: normal build, then the same tests under ASan+UBSan, then a
 # short fuzz run of every reader.
 test:
-	$(MAKE) unit cli-test
-	$(MAKE) SANITIZE=1 unit cli-test
+	$(MAKE) unit
+	$(MAKE) cli-test
+	$(MAKE) SANITIZE=1 unit
+	$(MAKE) SANITIZE=1 cli-test
 	$(MAKE) fuzz-smoke
 
 # ---------------------------------------------------------------- fuzzing

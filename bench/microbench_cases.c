@@ -72,11 +72,11 @@ uint64_t mb_trace_decode(const mb_trace_t *t)
 		print_error(&err);
 		return UINT64_MAX;
 	}
-	trace_event_t ev;
+	static trace_event_t evs[256];
 	uint64_t n = 0;
-	int rc;
-	while ((rc = trace_next(r, &ev)) == 1)
-		n++;
+	ssize_t rc;
+	while ((rc = trace_next_batch(r, evs, 256)) > 0)
+		n += (uint64_t)rc;
 	if (rc < 0) {
 		print_error(trace_reader_error(r));
 		n = UINT64_MAX;

@@ -28,7 +28,8 @@ int mb_trace_make(mb_trace_t *t, const char *generator, uint32_t scale);
 void mb_trace_free(mb_trace_t *t);
 
 /*
- * Decode every event of t.  Returns the number of events decoded, or
+ * Decode every event of t (trace_next_batch, 256 at a time, as replay
+ * reads).  Returns the number of events decoded, or
  * UINT64_MAX on a decode error (printed to stderr).
  */
 uint64_t mb_trace_decode(const mb_trace_t *t);

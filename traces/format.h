@@ -23,6 +23,8 @@
 #define FMT_INDEX_TYPES     32            /* nr_by_type slots in the index */
 #define FMT_CHUNK_ENTRY     32            /* bytes per chunk-table entry */
 
+#define FMT_MAX_CONTEXTS    4096          /* distinct (cpu, pid, tid) per chunk */
+
 #define FMT_FOOTER_MAGIC    "MMBTEND"     /* 8 bytes with its NUL */
 #define FMT_FOOTER_SIZE     24            /* index offset, index size, xxh32, magic */
 

@@ -56,6 +56,8 @@ struct trace_reader {
 	uint32_t last_id, last_page;
 	uint32_t cpu, pid, tid;
 	bool ctx_valid;
+	uint32_t nr_ctx;        /* contexts defined in the current chunk */
+	uint32_t ctx[FMT_MAX_CONTEXTS][3];      /* cpu, pid, tid by context index */
 
 	uint64_t pos;           /* events returned */
 	uint64_t nr_by_type[TRACE_NR_TYPES];   /* decoded so far, checked at the end */
@@ -508,6 +510,7 @@ static int load_chunk(trace_reader_t *r)
 	r->last_addr = 0;
 	r->last_id = r->last_page = 0;
 	r->ctx_valid = false;
+	r->nr_ctx = 0;
 	return 1;
 }
 
@@ -518,6 +521,7 @@ static int ev_err(trace_reader_t *r, const uint8_t *at, const char *reason)
 {
 	rerr_at(r, r->pos, r->chunk_off, "%s", reason);
 	r->err.chunk_offset = (uint64_t)(at - r->raw);
+	r->chunk_left = 0;      /* every later call returns the error */
 	return -1;
 }
 
@@ -602,29 +606,32 @@ static int ev_err(trace_reader_t *r, const uint8_t *at, const char *reason)
 #define IS_POW2_OR_ZERO(v) (((v) & ((v) - 1)) == 0)
 
 /*
- * Decode one event.  The per-type checks here are those of
- * fmt_event_invalid() (the writer's), done inline because this is the hot
- * path; tests/fuzz/fuzz_trace.c asserts that every event returned passes
- * fmt_event_invalid(), so the two cannot drift apart unnoticed.  Decoder
- * state lives in locals and is stored back only after a complete event.
+ * Decode up to max events of the current chunk into evs.  The per-type
+ * checks here are those of fmt_event_invalid() (the writer's), done inline
+ * because this is the hot path; tests/fuzz/fuzz_trace.c asserts that every
+ * event returned passes fmt_event_invalid(), so the two cannot drift apart
+ * unnoticed.  Decoder state lives in locals and is stored back once, after
+ * the last complete event.  Returns the number of events stored; on a fault
+ * the error is set (r->state = -1) and the events before it are kept.
  */
-int trace_next(trace_reader_t *r, trace_event_t *ev)
+static inline __attribute__((always_inline)) size_t
+decode_run(trace_reader_t *r, trace_event_t *evs, size_t max)
 {
-	if (__builtin_expect(r->chunk_left == 0, 0)) {
-		if (r->state <= 0)
-			return r->state;
-		int rc = load_chunk(r);
-		if (rc <= 0)
-			return rc;
-	}
 	const trace_bounds_t *b = &r->sum.bounds;
-	const uint8_t *start = r->p, *p = r->p, *end = r->end;
+	const uint8_t *p = r->p, *end = r->end, *start = p;
 	uint64_t ts = r->ts, last_addr = r->last_addr;
 	uint32_t last_id = r->last_id, last_page = r->last_page;
+	uint32_t cpu = r->cpu, pid = r->pid, tid = r->tid, nr_ctx = r->nr_ctx;
+	bool ctx_valid = r->ctx_valid;
+	size_t n = max < r->chunk_left ? max : r->chunk_left;
+	size_t i;
 	const char *why;
 	uint64_t v;
 	int vs = VARINT_OK;
 
+	for (i = 0; i < n; i++) {
+	trace_event_t *ev = &evs[i];
+	start = p;
 	CHECK(p < end, "chunk ends before its last event");
 	uint8_t tag = *p++;
 	unsigned type = tag & FMT_TAG_TYPE_MASK;
@@ -632,21 +639,34 @@ int trace_next(trace_reader_t *r, trace_event_t *ev)
 	      (!(tag & FMT_TAG_SHORT) || type == TRACE_ALLOC || type == TRACE_FREE),
 	      "bad event tag (unknown type or reserved bits set)");
 	if (tag & FMT_TAG_CTX) {
-		GET32(r->cpu);
-		GET32(r->pid);
-		GET32(r->tid);
-		CHECK(r->cpu < b->nr_cpus, "cpu out of range");
-		r->ctx_valid = true;
+		GETV(v);
+		if (v < nr_ctx) {
+			cpu = r->ctx[v][0];
+			pid = r->ctx[v][1];
+			tid = r->ctx[v][2];
+		} else {
+			CHECK(v == nr_ctx && nr_ctx < FMT_MAX_CONTEXTS,
+			      "context index out of range");
+			GET32(cpu);
+			GET32(pid);
+			GET32(tid);
+			CHECK(cpu < b->nr_cpus, "cpu out of range");
+			r->ctx[nr_ctx][0] = cpu;
+			r->ctx[nr_ctx][1] = pid;
+			r->ctx[nr_ctx][2] = tid;
+			nr_ctx++;
+		}
+		ctx_valid = true;
 	} else {
-		CHECK(r->ctx_valid, "first event of a chunk has no cpu/pid/tid context");
+		CHECK(ctx_valid, "first event of a chunk has no cpu/pid/tid context");
 	}
 	GETV(v);
 	CHECK(ts + v >= ts, "timestamp overflows");
 	ts += v;
 	ev->ts = ts;
-	ev->cpu = r->cpu;
-	ev->pid = r->pid;
-	ev->tid = r->tid;
+	ev->cpu = cpu;
+	ev->pid = pid;
+	ev->tid = tid;
 	ev->type = (uint8_t)type;
 
 	switch (type) {
@@ -821,16 +841,10 @@ int trace_next(trace_reader_t *r, trace_event_t *ev)
 		GETSTR(ev->mark.name, ev->mark.name_len);
 		break;
 	}
-	CHECK(r->chunk_left > 1 || p == end, "unexpected bytes after the chunk's last event");
-	r->p = p;
-	r->ts = ts;
-	r->last_addr = last_addr;
-	r->last_id = last_id;
-	r->last_page = last_page;
 	r->nr_by_type[type]++;
-	r->pos++;
-	r->chunk_left--;
-	return 1;
+	}
+	CHECK(n < r->chunk_left || p == end, "unexpected bytes after the chunk's last event");
+	goto done;
 
 bad_varint:
 	why = vs == VARINT_TRUNCATED ? "event truncated (chunk ends inside it)" :
@@ -839,7 +853,54 @@ bad_varint:
 too_large:
 	why = "field value out of range";
 bad:
-	return ev_err(r, start, why);
+	if (i == n)     /* the trailing-bytes check: the last event is not returned */
+		i--;
+	/* Keep the events before the fault; report the one at start. */
+	r->pos += i;
+	ev_err(r, start, why);
+	return i;
+done:
+	r->p = p;
+	r->ts = ts;
+	r->last_addr = last_addr;
+	r->last_id = last_id;
+	r->last_page = last_page;
+	r->cpu = cpu;
+	r->pid = pid;
+	r->tid = tid;
+	r->ctx_valid = ctx_valid;
+	r->nr_ctx = nr_ctx;
+	r->pos += n;
+	r->chunk_left -= (uint32_t)n;
+	return n;
+}
+
+int trace_next(trace_reader_t *r, trace_event_t *ev)
+{
+	if (__builtin_expect(r->chunk_left == 0, 0)) {
+		if (r->state <= 0)
+			return r->state;
+		int rc = load_chunk(r);
+		if (rc <= 0)
+			return rc;
+	}
+	return decode_run(r, ev, 1) ? 1 : -1;
+}
+
+ssize_t trace_next_batch(trace_reader_t *r, trace_event_t *evs, size_t max)
+{
+	size_t n = 0;
+	while (n < max) {
+		if (r->chunk_left == 0) {
+			/* A new chunk reuses the buffer that strings point into. */
+			if (n || r->state <= 0 || load_chunk(r) <= 0)
+				break;
+		}
+		n += decode_run(r, evs + n, max - n);
+		if (r->state < 0)
+			break;
+	}
+	return n ? (ssize_t)n : r->state;
 }
 
 uint64_t trace_position(const trace_reader_t *r)

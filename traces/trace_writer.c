@@ -30,6 +30,8 @@ typedef struct chunk_entry {
 	uint32_t raw_size;      /* bytes of decompressed events */
 } chunk_entry_t;
 
+#define CTX_HASH_SLOTS (2 * FMT_MAX_CONTEXTS)   /* power of two */
+
 /* Delta-coding state; reset at every chunk start (chunks decode alone). */
 typedef struct enc_state {
 	uint64_t ts;            /* ns of the previous event */
@@ -38,6 +40,9 @@ typedef struct enc_state {
 	uint32_t last_page;     /* previous page id */
 	uint32_t cpu, pid, tid; /* current context */
 	bool ctx_valid;         /* a context has been written in this chunk */
+	uint32_t nr_ctx;        /* contexts defined in this chunk */
+	uint32_t ctx[FMT_MAX_CONTEXTS][3];      /* cpu, pid, tid by context index */
+	uint16_t ctx_slot[CTX_HASH_SLOTS];      /* open addressing: index + 1, 0 = empty */
 } enc_state_t;
 
 struct trace_writer {
@@ -333,9 +338,30 @@ static uint8_t *encode_event(uint8_t *p, enc_state_t *st, const trace_event_t *e
 	}
 	*p++ = (uint8_t)(ev->type | (ctx ? FMT_TAG_CTX : 0) | (is_short ? FMT_TAG_SHORT : 0));
 	if (ctx) {
-		p = varint_put(p, ev->cpu);
-		p = varint_put(p, ev->pid);
-		p = varint_put(p, ev->tid);
+		/* The context's index in this chunk's table; a new one is spelled out. */
+		uint32_t h = (ev->cpu * 0x9e3779b1u) ^ (ev->pid * 0x85ebca77u) ^
+			     (ev->tid * 0xc2b2ae3du);
+		uint32_t slot = (h ^ (h >> 15)) & (CTX_HASH_SLOTS - 1);
+		for (;; slot = (slot + 1) & (CTX_HASH_SLOTS - 1)) {
+			uint32_t k = st->ctx_slot[slot];
+			if (!k) {
+				k = st->nr_ctx++;     /* trace_write() keeps room for one */
+				st->ctx_slot[slot] = (uint16_t)(k + 1);
+				st->ctx[k][0] = ev->cpu;
+				st->ctx[k][1] = ev->pid;
+				st->ctx[k][2] = ev->tid;
+				p = varint_put(p, k);
+				p = varint_put(p, ev->cpu);
+				p = varint_put(p, ev->pid);
+				p = varint_put(p, ev->tid);
+				break;
+			}
+			const uint32_t *c = st->ctx[k - 1];
+			if (c[0] == ev->cpu && c[1] == ev->pid && c[2] == ev->tid) {
+				p = varint_put(p, k - 1);
+				break;
+			}
+		}
 		st->cpu = ev->cpu;
 		st->pid = ev->pid;
 		st->tid = ev->tid;
@@ -521,7 +547,7 @@ int trace_write(trace_writer_t *w, const trace_event_t *ev)
 		return werr(w, "refusing event: %s", why);
 	if (w->have_event && ev->ts < w->sum.last_ts)
 		return werr(w, "%s", "refusing event: timestamp before the previous event's");
-	if (w->raw_events == w->chunk_events ||
+	if (w->raw_events == w->chunk_events || w->st.nr_ctx == FMT_MAX_CONTEXTS ||
 	    w->raw_len + WRITER_EVENT_MAX > WRITER_RAW_CAP) {
 		if (flush_chunk(w))
 			return -1;

@@ -480,18 +480,6 @@ static int emit_free(gen_t *g, task_t *t, uint32_t id, uint64_t cost_ns)
 		    .free = { .id = id, .cache = TRACE_NO_ID, .func = TRACE_FN_FREE });
 }
 
-/*
- * realloc(3) of object id to size bytes.  The object keeps its id: whether
- * the allocator moves it is replay's business, not the program's.
- */
-static int emit_realloc(gen_t *g, task_t *t, uint32_t id, uint64_t size,
-			uint64_t cost_ns)
-{
-	return EMIT(g, t, cost_ns, .type = TRACE_REALLOC,
-		    .realloc = { .old_id = id, .new_id = id, .size = size,
-				 .func = TRACE_FN_REALLOC });
-}
-
 /* alloc_pages(gfp, order); *id receives the page-block id. */
 static int emit_page_alloc(gen_t *g, task_t *t, unsigned order, uint32_t gfp,
 			   uint64_t think_ns, uint32_t *id)
@@ -922,7 +910,10 @@ static int m2_alloc(gen_t *g, m2_thread_t *th)
 			    (m2_death_t){ .when = owner->ops + life, .id = id });
 }
 
-/* Grow a random live object of th's to twice its size or shrink it to half. */
+/*
+ * Grow a random live object of th's to twice its size or shrink it to half.
+ * It keeps its id: whether the allocator moves it is replay's business.
+ */
 static int m2_realloc(gen_t *g, m2_thread_t *th)
 {
 	m2_state_t *m2 = th->m2;
@@ -935,9 +926,10 @@ static int m2_realloc(gen_t *g, m2_thread_t *th)
 	m2->live_bytes -= old;
 	if (m2_set_size(g, m2, id, size))
 		return -1;
-	return emit_realloc(g, &th->task, id, size,
-			    NS_REALLOC + copy_cost(old < size ? old : size) +
-			    prng_below(&g->rng, NS_THINK_MAX));
+	return EMIT(g, &th->task, NS_REALLOC + copy_cost(old < size ? old : size) +
+		    prng_below(&g->rng, NS_THINK_MAX), .type = TRACE_REALLOC,
+		    .realloc = { .old_id = id, .new_id = id, .size = size,
+				 .func = TRACE_FN_REALLOC });
 }
 
 static int m2_step(gen_t *g, task_t *t)
@@ -1488,13 +1480,6 @@ const generator_t *generators(size_t *nr)
 	return generator_list;
 }
 
-static void gen_destroy(gen_t *g)
-{
-	free(g->objects.free);
-	free(g->pages.free);
-	free(g->cma.free);
-}
-
 /* Every generator must end with nothing live; anything else is its bug. */
 static int gen_check_end(gen_t *g)
 {
@@ -1557,12 +1542,14 @@ int generate_trace(const char *name, uint64_t seed, uint32_t scale,
 	g.w = trace_writer_open(out_path, meta, nr_meta, NULL, err);
 	if (!g.w)
 		return -1;
-	if (def->fn(&g) || gen_check_end(&g) ||
-	    (def->minflt && gen_meta_u64(&g, "minflt_total", g.minflt_total))) {
+	int rc = def->fn(&g) || gen_check_end(&g) ||
+		 (def->minflt && gen_meta_u64(&g, "minflt_total", g.minflt_total));
+	if (rc)
 		trace_writer_abort(g.w);
-		gen_destroy(&g);
-		return -1;
-	}
-	gen_destroy(&g);
-	return trace_writer_close(g.w, err) ? -1 : 0;
+	else
+		rc = trace_writer_close(g.w, err);
+	free(g.objects.free);
+	free(g.pages.free);
+	free(g.cma.free);
+	return rc ? -1 : 0;
 }

@@ -649,6 +649,27 @@ Test(generate, fork_cow)
 	check_layout(&s);
 }
 
+/* 80 children: per-process minflt pairs stop at 64, minflt_total covers all. */
+Test(generate, fork_cow_many_processes)
+{
+	char path[256];
+	trace_error_t err;
+
+	gen("fork_cow", 3, 5, path, sizeof(path));
+	stats_t s = check_trace(path, "fork_cow");
+	cr_assert_eq(s.nr_procs, 81);
+
+	trace_reader_t *r = trace_open(path, &err);
+	cr_assert_not_null(r);
+	size_t nr_proc_keys = 0;
+	for (size_t i = 0; i < trace_nr_meta(r); i++)
+		nr_proc_keys += !strncmp(trace_meta(r, i)->key, "proc.", 5);
+	cr_assert_eq(nr_proc_keys, 64);
+	cr_assert_eq(meta_u64(r, "minflt_total"), s.minflt_total);
+	cr_assert_eq(s.minflt_total, 16384 + 80 * (8192 + 4096));
+	trace_close(r);
+}
+
 Test(generate, frag)
 {
 	stats_t s2, s = check_generator("frag", &s2);

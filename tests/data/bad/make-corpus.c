@@ -457,7 +457,7 @@ static size_t first_dts(const chunk_t *c)
 	if (!(c->raw[0] & FMT_TAG_CTX))
 		die("first event without context");
 	size_t off = 1;
-	for (int k = 0; k < 3; k++)
+	for (int k = 0; k < 4; k++)     /* context index 0 (new), cpu, pid, tid */
 		off += varint_len(c->raw + off);
 	return off;
 }
@@ -843,6 +843,14 @@ static void mk_no_context(model_t *m, image_t *im)
 	build(m, im);
 }
 
+static void mk_context_index(model_t *m, image_t *im)
+{
+	/* the first event of chunk 1 refers to context 1 of an empty table */
+	chunk_t *c = &m->chunk[1];
+	set_varint(c, 1, 1);
+	build(m, im);
+}
+
 static void mk_non_canonical(model_t *m, image_t *im)
 {
 	/* the short ALLOC of chunk 2 written with an explicit header 0 */
@@ -1111,6 +1119,7 @@ static const bad_case_t cases[] = {
 	{ "short-tag-wrong-type.mmt", "bad event tag", mk_short_tag },
 	{ "unknown-event-type.mmt", "bad event tag", mk_unknown_type },
 	{ "no-context.mmt", "no cpu/pid/tid context", mk_no_context },
+	{ "context-index-range.mmt", "context index out of range", mk_context_index },
 	{ "non-canonical-alloc.mmt", "short form", mk_non_canonical },
 	{ "order-range.mmt", "order out of range", mk_order_range },
 	{ "field-range.mmt", "field value out of range", mk_field_range },
