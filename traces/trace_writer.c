@@ -189,7 +189,7 @@ trace_writer_t *trace_writer_open(const char *path, const trace_meta_t *meta,
 		trace_error_set(err, path, TRACE_NO_EVENT, 0, "out of memory");
 		goto fail;
 	}
-	int level = opts && opts->zstd_level ? opts->zstd_level : 3;
+	int level = opts && opts->zstd_level ? opts->zstd_level : 1;
 	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, level);
 	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 1);
 	memcpy(w->tmp_path, path, plen);

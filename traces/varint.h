@@ -42,7 +42,7 @@ static inline int64_t zigzag_decode(uint64_t v)
 }
 
 /* Out-of-line tail of varint_get for values of two bytes or more. */
-static __attribute__((noinline)) int varint_get_slow(const uint8_t **pp, const uint8_t *end,
+static inline int varint_get_slow(const uint8_t **pp, const uint8_t *end,
 				  uint64_t *out)
 {
 	const uint8_t *p = *pp;
