@@ -546,8 +546,9 @@ static int ev_err(trace_reader_t *r, const uint8_t *at, const char *reason)
 	do {                                                            \
 		uint64_t v_;                                            \
 		GETV(v_);                                               \
-		int64_t id_ = (int64_t)(last) + zigzag_decode(v_);      \
-		if (__builtin_expect((uint64_t)id_ >= (uint64_t)(nr), 0)) { \
+		/* wrapping: no true id outside [0, 2^32) lands in range */ \
+		uint64_t id_ = (uint64_t)(last) + (uint64_t)zigzag_decode(v_); \
+		if (__builtin_expect(id_ >= (uint64_t)(nr), 0)) {       \
 			why = what " id out of range";                  \
 			goto bad;                                       \
 		}                                                       \
