@@ -42,7 +42,7 @@ endif
 # Explicit lists, one module per line group (see docs/ARCHITECTURE.md).
 TRACE_SRCS := traces/trace.c traces/trace_writer.c traces/trace_reader.c \
 	traces/text.c traces/trace_info.c
-WORKLOAD_SRCS := workloads/generate.c
+WORKLOAD_SRCS := workloads/generate.c workloads/generate_kernel.c workloads/gen_common.c
 CLI_SRCS := bench/mmbench.c bench/cmd_trace.c
 UNIT_SRCS := tests/unit/test_trace.c tests/unit/test_text.c \
 	tests/unit/test_generate.c tests/unit/test_info.c

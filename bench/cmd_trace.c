@@ -34,6 +34,36 @@ static int parse_u64(const char *s, uint64_t *out)
 	for (optind = 1, opterr = 0;                                           \
 	     ((c) = getopt_long((argc), (argv), (shortopts), (longopts), NULL)) != -1;)
 
+/*
+ * Parse the options of a command that takes only [-o FILE] and [--help]
+ * (import, dump) into *out.  Returns -1 to go on with the positional
+ * arguments at argv[optind], else the exit code to return (help printed, or
+ * a usage error).
+ */
+static int parse_output_opts(int argc, char **argv, const char *usage, const char **out)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+	*out = NULL;
+	FOR_EACH_OPT(c, argc, argv, "o:h", opts) {
+		switch (c) {
+		case 'o':
+			*out = optarg;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return EXIT_OK;
+		default:
+			return cli_usage_error(argv[0], "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	return -1;
+}
+
 /* ------------------------------------------------------------- generate */
 
 static const char generate_usage[] =
@@ -105,25 +135,10 @@ static const char import_usage[] =
 
 int cmd_import(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	const char *out = NULL;
-	int c;
-	FOR_EACH_OPT(c, argc, argv, "o:h", opts) {
-		switch (c) {
-		case 'o':
-			out = optarg;
-			break;
-		case 'h':
-			fputs(import_usage, stdout);
-			return EXIT_OK;
-		default:
-			return cli_usage_error("import", "unknown option '%s'", argv[optind - 1]);
-		}
-	}
+	const char *out;
+	int rc = parse_output_opts(argc, argv, import_usage, &out);
+	if (rc >= 0)
+		return rc;
 	if (optind != argc - 2)
 		return cli_usage_error("import", "expected a format and a file");
 	if (strcmp(argv[optind], "text"))
@@ -145,25 +160,10 @@ static const char dump_usage[] =
 
 int cmd_dump(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	const char *out = NULL;
-	int c;
-	FOR_EACH_OPT(c, argc, argv, "o:h", opts) {
-		switch (c) {
-		case 'o':
-			out = optarg;
-			break;
-		case 'h':
-			fputs(dump_usage, stdout);
-			return EXIT_OK;
-		default:
-			return cli_usage_error("dump", "unknown option '%s'", argv[optind - 1]);
-		}
-	}
+	const char *out;
+	int rc = parse_output_opts(argc, argv, dump_usage, &out);
+	if (rc >= 0)
+		return rc;
 	if (optind != argc - 1)
 		return cli_usage_error("dump", "expected one trace file");
 	trace_error_t err;
@@ -176,7 +176,7 @@ int cmd_dump(int argc, char **argv)
 		trace_close(r);
 		return EXIT_ERROR;
 	}
-	int rc = text_dump(r, f, &err);
+	rc = text_dump(r, f, &err);
 	trace_close(r);
 	if (fflush(f) && !rc)
 		rc = trace_error_set(&err, out ? out : "<stdout>", TRACE_NO_EVENT, 0,

@@ -1,34 +1,15 @@
 /*
- * generate.c - deterministic synthetic trace generators (see generate.h).
+ * generate.c - deterministic synthetic trace generators (see generate.h):
+ * the user-space generators (page_fault1, brk1, mmap1, malloc1, malloc2,
+ * fork_cow), the registry of all generators and generate_trace().
  *
  * Each generator is a small simulated program: one or more tasks (processes
  * or threads) that write events through the trace writer.  The output
  * depends only on (name, seed, scale): randomness comes from one prng_t
- * seeded with the seed, time is virtual, and nothing reads the host.
- *
- * Virtual time.  Every task has its own clock (ns since the trace's start).
- * An event is stamped with the clock of the task that issues it, and the
- * clock then advances by a fixed cost for that kind of event (the NS_*
- * constants below) plus up to 1/8 of it as seeded jitter.  The costs are
- * round figures for a current x86-64 server core; they shape the gaps
- * between events, which replay may use for rates and phases, not results.
- *
- * Concurrency.  A task is a state machine whose step() writes at most one
- * event.  gen_run() always steps the runnable task with the earliest clock
- * (ties go to the lower index), so tasks on different CPUs interleave as
- * they would on real hardware while the timestamps written never decrease.
- * Sequential parts (a parent before its children start, or after it has
- * waited for them) are plain code that writes through the same helpers.
- *
- * Ids.  Object, page-block and CMA ids come from id_pool_t: a freed id goes
- * on a last-in first-out stack and is handed out again before a new one is
- * minted, so every id space ends up exactly as large as the peak number of
- * live ids (replay indexes arrays with them).
- *
- * Honesty.  A generator writes what a program does (calls and memory
- * touches), never outcomes it cannot know: no FAULT events (replay decides
- * which ACCESS faults), err = 0 on every call, and trailer metadata only for
- * quantities fixed by the trace itself.
+ * seeded with the seed, time is virtual, and nothing reads the host.  The
+ * machinery they share (virtual time, tasks, ids, the emit_*() helpers) is
+ * in gen_common.{c,h}; the kernel-side generators, frag and cma_churn, are
+ * in generate_kernel.{c,h}.
  */
 #include <inttypes.h>
 #include <stdbool.h>
@@ -38,556 +19,9 @@
 #include <string.h>
 
 #include "engine/prng.h"
+#include "workloads/gen_common.h"
 #include "workloads/generate.h"
-
-#define container_of(ptr, type, member) \
-	((type *)((char *)(ptr) - offsetof(type, member)))
-
-/* ---------------------------------------------------------------- Linux values */
-
-#define PAGE_SHIFT	12
-#define PAGE_SIZE	(1ull << PAGE_SHIFT)    /* bytes */
-
-/* mmap(2) arguments, Linux x86-64 (include/uapi/asm-generic/mman-common.h). */
-#define LINUX_PROT_READ		0x1u
-#define LINUX_PROT_WRITE	0x2u
-#define LINUX_MAP_PRIVATE	0x02u
-#define LINUX_MAP_ANONYMOUS	0x20u
-
-/*
- * gfp_t bits and the usual combinations, include/linux/gfp_types.h (v6.x
- * values; __GFP_SKIP_KASAN, __GFP_NOLOCKDEP are 0 in a kernel without
- * KASAN_HW_TAGS and LOCKDEP).  Named GFP_F_* for the kernel's __GFP_*, as
- * names with a leading underscore are reserved in C.
- */
-#define GFP_F_HIGHMEM		0x02u
-#define GFP_F_MOVABLE		0x08u
-#define GFP_F_RECLAIMABLE	0x10u
-#define GFP_F_HIGH		0x20u
-#define GFP_F_IO		0x40u
-#define GFP_F_FS		0x80u
-#define GFP_F_DIRECT_RECLAIM	0x400u
-#define GFP_F_KSWAPD_RECLAIM	0x800u
-#define GFP_F_NOWARN		0x2000u
-#define GFP_F_NORETRY		0x10000u
-#define GFP_F_COMP		0x40000u
-#define GFP_F_NOMEMALLOC	0x80000u
-#define GFP_F_HARDWALL		0x100000u
-#define GFP_F_RECLAIM		(GFP_F_DIRECT_RECLAIM | GFP_F_KSWAPD_RECLAIM)
-
-#define GFP_ATOMIC		(GFP_F_HIGH | GFP_F_KSWAPD_RECLAIM)
-#define GFP_KERNEL		(GFP_F_RECLAIM | GFP_F_IO | GFP_F_FS)
-#define GFP_USER		(GFP_KERNEL | GFP_F_HARDWALL)
-#define GFP_HIGHUSER		(GFP_USER | GFP_F_HIGHMEM)
-#define GFP_HIGHUSER_MOVABLE	(GFP_HIGHUSER | GFP_F_MOVABLE)
-#define GFP_TRANSHUGE_LIGHT	((GFP_HIGHUSER_MOVABLE | GFP_F_COMP | \
-				  GFP_F_NOMEMALLOC | GFP_F_NOWARN) & ~GFP_F_RECLAIM)
-/* page_frag_alloc()'s refill of the network fragment cache (mm/page_frag_cache.c) */
-#define GFP_PAGE_FRAG		(GFP_ATOMIC | GFP_F_COMP | GFP_F_NOWARN | \
-				 GFP_F_NORETRY | GFP_F_NOMEMALLOC)
-
-_Static_assert(GFP_KERNEL == 0xcc0, "GFP_KERNEL as in gfp_types.h");
-_Static_assert(GFP_HIGHUSER_MOVABLE == 0x100cca, "GFP_HIGHUSER_MOVABLE as in gfp_types.h");
-
-/* enum migratetype, include/linux/mmzone.h (CONFIG_CMA and CONFIG_MEMORY_ISOLATION on). */
-enum migratetype {
-	MIGRATE_UNMOVABLE,
-	MIGRATE_MOVABLE,
-	MIGRATE_RECLAIMABLE,
-	MIGRATE_PCPTYPES,               /* the number of types on the pcp lists */
-	MIGRATE_HIGHATOMIC = MIGRATE_PCPTYPES,
-	MIGRATE_CMA,
-	MIGRATE_ISOLATE,
-};
-
-/* gfp_migratetype(), include/linux/gfp.h: __GFP_MOVABLE -> 1, __GFP_RECLAIMABLE -> 2. */
-static unsigned gfp_migratetype(uint32_t gfp)
-{
-	return (gfp & (GFP_F_MOVABLE | GFP_F_RECLAIMABLE)) >> 3;
-}
-
-/*
- * Address-space layout of a 64-bit process with ASLR (randomize_va_space=2),
- * arch/x86/mm/mmap.c and fs/binfmt_elf.c: the mmap area grows down from
- * mmap_base = TASK_SIZE - gap - rnd, gap = stack rlimit + the stack's
- * random range + stack_guard_gap, rnd = mmap_rnd_bits (28) random pages; a
- * PIE executable loads at ELF_ET_DYN_BASE plus 28 random bits of pages and
- * its brk starts a random number of pages (arch_randomize_brk(): up to 1 GiB
- * on 64-bit in current kernels) after the end of its image.
- */
-#define TASK_SIZE		0x7ffffffff000ull       /* DEFAULT_MAP_WINDOW */
-#define ELF_ET_DYN_BASE		0x555555554000ull       /* 2/3 of TASK_SIZE, page-aligned */
-#define MMAP_RND_BITS		28                      /* pages of randomness */
-#define STACK_RLIMIT		(8ull << 20)            /* RLIMIT_STACK default, bytes */
-#define STACK_MAXRANDOM		(0x3fffffull << PAGE_SHIFT)     /* STACK_RND_MASK pages */
-#define STACK_GUARD_GAP		(256ull << PAGE_SHIFT)  /* stack_guard_gap default */
-#define BRK_RND_RANGE		(1ull << 30)            /* bytes */
-#define EXE_IMAGE_SIZE		0x5000ull               /* a small PIE's text, data and bss */
-
-/* ---------------------------------------------------------------- virtual time */
-
-/*
- * Cost of each kind of event, ns of virtual time.  Order-of-magnitude figures
- * for a current x86-64 server core (will-it-scale single-task rates, lmbench
- * fork/exit, allocator fast paths):
- */
-#define NS_MALLOC		40      /* malloc fast path: thread-cache hit, 20-60 ns */
-#define NS_FREE			25      /* free fast path */
-#define NS_REALLOC		80      /* realloc bookkeeping, before any copy */
-#define NS_MALLOC_MMAP		3000    /* malloc/free above glibc's 128 KiB mmap threshold */
-#define NS_COPY_PER_KIB		100     /* memset/memcpy of warm memory, ~10 GB/s */
-#define NS_THINK_MAX		200     /* malloc2: the program's own work between calls */
-#define NS_FAULT_ANON		250     /* fault entry, PTE install, return (handle_mm_fault) */
-#define NS_CLEAR_PAGE		1000    /* zeroing a new 4 KiB page, cold (clear_page) */
-#define NS_COPY_PAGE		1200    /* copy-on-write copy of 4 KiB (copy_user_highpage) */
-#define NS_FIRST_TOUCH		(NS_FAULT_ANON + NS_CLEAR_PAGE)     /* do_anonymous_page */
-#define NS_COW_COPY		(NS_FAULT_ANON + NS_COPY_PAGE)      /* do_wp_page, shared */
-#define NS_COW_REUSE		NS_FAULT_ANON   /* do_wp_page, exclusive: reuse, no copy */
-#define NS_MMAP			1500    /* mmap(2) of an anonymous region */
-#define NS_MUNMAP		2000    /* munmap(2): VMA removal and TLB flush */
-#define NS_ZAP_PER_PAGE		60      /* munmap/exit, per present PTE: zap and free */
-#define NS_BRK			600     /* brk(2) moving the break by a page */
-#define NS_FORK			100000  /* fork(2): task, mm and VMA copies */
-#define NS_FORK_PER_PTE		10      /* copy_page_range(), per present PTE */
-#define NS_CLONE_THREAD		20000   /* pthread_create() */
-#define NS_EXIT			50000   /* exit(2) of a process, before unmapping */
-#define NS_EXIT_THREAD		10000   /* pthread_exit() */
-#define NS_WAKEUP		5000    /* wait4()/pthread_join() return after the exit */
-#define NS_PAGE_ALLOC		150     /* order-0 from the per-CPU lists */
-#define NS_PAGE_ALLOC_ORDER	100     /* more per order: buddy split */
-#define NS_PAGE_FREE		100     /* order-0 to the per-CPU lists */
-#define NS_PAGE_FREE_ORDER	50      /* more per order: buddy merge */
-#define NS_KERNEL_THINK_MAX	2000    /* frag, cma_churn: work between page requests */
-#define NS_CMA_ALLOC		20000   /* cma_alloc(): bitmap search, range isolation */
-#define NS_CMA_PER_PAGE		300     /* alloc_contig_range(), per page (no migration) */
-#define NS_CMA_RELEASE		3000    /* cma_release() */
-#define NS_CMA_RELEASE_PER_PAGE	50
-#define NS_CMA_THINK_MIN	20000   /* cma_churn: a device's time between requests */
-#define NS_CMA_THINK_MAX	200000
-
-/* ---------------------------------------------------------------- state */
-
-typedef struct id_pool {
-	uint32_t *free;         /* freed ids, reused last-in first-out */
-	uint32_t nr_free;       /* ids on the free stack */
-	size_t cap;             /* slots in free */
-	uint32_t nr_ids;        /* ids minted so far; every id is < nr_ids */
-	uint32_t nr_live;       /* ids in use */
-} id_pool_t;
-
-typedef struct gen {
-	trace_writer_t *w;
-	const char *path;       /* output file, for error messages */
-	trace_error_t *err;     /* where failures are reported */
-	prng_t rng;             /* the only source of randomness */
-	uint32_t scale;         /* work multiplier, >= 1 */
-	uint64_t nr_events;     /* events written */
-	id_pool_t objects;      /* ALLOC/FREE/REALLOC ids */
-	id_pool_t pages;        /* PAGE_ALLOC/PAGE_FREE ids */
-	id_pool_t cma;          /* CMA_ALLOC/CMA_RELEASE ids */
-	uint32_t nr_warm;       /* tasks past their first iteration */
-	uint32_t nr_warm_needed; /* tasks that must be before "warmup-end" */
-	bool warmed_up;         /* "warmup-end" is written or scheduled */
-	uint32_t nr_minflt_meta; /* proc.<pid>.minflt pairs written */
-	uint64_t minflt_total;  /* sum over every process */
-} gen_t;
-
-typedef struct task task_t;
-
-struct task {
-	uint64_t clock;         /* ns, this task's virtual time */
-	uint32_t cpu;           /* the CPU it runs on */
-	uint32_t pid, tid;      /* process and thread */
-	bool done;              /* exited or finished its part: gen_run() skips it */
-	const char *mark;       /* MARK to write at its next step, or NULL */
-	int (*step)(gen_t *g, task_t *t);       /* writes at most one event */
-};
-
-/* A process's address space, as far as the generators need one. */
-typedef struct proc {
-	uint32_t pid;
-	uint64_t mmap_base;     /* top of the mmap area, bytes */
-	uint64_t mmap_low;      /* lowest mapped address; maps are stacked below mmap_base */
-	uint64_t start_brk;     /* heap start, bytes */
-	uint64_t brk;           /* current break */
-	uint64_t nr_minflt;     /* first touches + first writes after fork (4 KiB pages) */
-} proc_t;
-
-#define PID_FIRST	1000    /* pid of a generator's first process */
-#define MAX_PROC_META	64      /* proc.<pid>.minflt pairs at most (trailer room) */
-
-/* ---------------------------------------------------------------- helpers */
-
-static int gen_oom(gen_t *g)
-{
-	return trace_error_set(g->err, g->path, TRACE_NO_EVENT, 0, "out of memory");
-}
-
-/*
- * Room for need elements of size bytes in buf (*cap of them now): returns
- * buf or its reallocation, growing by doubling; NULL (buf intact, *g->err
- * set) when out of memory.
- */
-static void *gen_grow(gen_t *g, void *buf, size_t *cap, size_t need, size_t size)
-{
-	size_t ncap = *cap ? *cap : 1024;
-	void *n;
-
-	if (need <= *cap)
-		return buf;
-	while (ncap < need)
-		ncap *= 2;
-	n = realloc(buf, ncap * size);
-	if (!n) {
-		gen_oom(g);
-		return NULL;
-	}
-	*cap = ncap;
-	return n;
-}
-
-/* Take an id: the most recently freed one, else a new one.  Returns 0 or -1. */
-static int id_get(gen_t *g, id_pool_t *p, uint32_t *id)
-{
-	if (p->nr_free) {
-		*id = p->free[--p->nr_free];
-	} else {
-		uint32_t *n = gen_grow(g, p->free, &p->cap, p->nr_ids + 1, sizeof(*n));
-
-		if (!n)
-			return -1;
-		p->free = n;
-		*id = p->nr_ids++;
-	}
-	p->nr_live++;
-	return 0;
-}
-
-/* Give an id back (the stack has room for every minted id). */
-static void id_put(id_pool_t *p, uint32_t id)
-{
-	p->free[p->nr_free++] = id;
-	p->nr_live--;
-}
-
-/* cost_ns plus a seeded jitter of up to 1/8 of it. */
-static uint64_t jitter(gen_t *g, uint64_t cost_ns)
-{
-	return cost_ns + prng_below(&g->rng, cost_ns / 8 + 1);
-}
-
-/*
- * Stamp ev with t's clock and context, write it, then advance t's clock by
- * cost_ns (+ jitter).  Returns 0, or -1 with *g->err set.
- */
-static int task_emit(gen_t *g, task_t *t, trace_event_t *ev, uint64_t cost_ns)
-{
-	ev->ts = t->clock;
-	ev->cpu = t->cpu;
-	ev->pid = t->pid;
-	ev->tid = t->tid;
-	if (trace_write(g->w, ev)) {
-		*g->err = *trace_writer_error(g->w);
-		return -1;
-	}
-	g->nr_events++;
-	t->clock += jitter(g, cost_ns);
-	return 0;
-}
-
-/* Write the event with the given fields (designated initializers) for t. */
-#define EMIT(g, t, cost_ns, ...) \
-	task_emit((g), (t), &(trace_event_t){ __VA_ARGS__ }, (cost_ns))
-
-static void task_init(task_t *t, uint32_t pid, uint32_t tid, uint32_t cpu,
-		      uint64_t clock, int (*step)(gen_t *, task_t *))
-{
-	*t = (task_t){ .clock = clock, .cpu = cpu, .pid = pid, .tid = tid,
-		       .step = step };
-}
-
-/* Let t wait for the others (wait4, pthread_join): resume after the latest. */
-static void task_wait(task_t *t, task_t *const *others, size_t nr)
-{
-	uint64_t latest = t->clock;
-
-	for (size_t i = 0; i < nr; i++)
-		if (others[i]->clock > latest)
-			latest = others[i]->clock;
-	t->clock = latest + NS_WAKEUP;
-}
-
-static int emit_mark(gen_t *g, task_t *t, const char *name)
-{
-	return EMIT(g, t, 0, .type = TRACE_MARK,
-		    .mark = { .name = name, .name_len = (uint32_t)strlen(name) });
-}
-
-/*
- * Run tasks until all are done, always stepping the one with the earliest
- * clock.  A step that writes nothing must finish its task.  Returns 0 or -1.
- */
-static int gen_run(gen_t *g, task_t *const *tasks, size_t nr)
-{
-	for (;;) {
-		task_t *t = NULL;
-
-		for (size_t i = 0; i < nr; i++)
-			if (!tasks[i]->done && (!t || tasks[i]->clock < t->clock))
-				t = tasks[i];
-		if (!t)
-			return 0;
-		if (t->mark) {
-			const char *mark = t->mark;
-
-			t->mark = NULL;
-			if (emit_mark(g, t, mark))
-				return -1;
-			continue;
-		}
-		uint64_t before = g->nr_events;
-		if (t->step(g, t))
-			return -1;
-		if (g->nr_events == before && !t->done)
-			return trace_error_set(g->err, g->path, g->nr_events, 0,
-					       "generator task %" PRIu32 " made no progress",
-					       t->tid);
-	}
-}
-
-/*
- * Note that t finished its first iteration.  When the last of the
- * g->nr_warm_needed tasks does, "warmup-end" is written at t's next step
- * (from inside gen_run()) or right away (now == true, sequential code).
- */
-static int gen_warm(gen_t *g, task_t *t, bool now)
-{
-	if (g->warmed_up || ++g->nr_warm < g->nr_warm_needed)
-		return 0;
-	g->warmed_up = true;
-	if (now)
-		return emit_mark(g, t, "warmup-end");
-	t->mark = "warmup-end";
-	return 0;
-}
-
-/* parent forks child (already initialized); the child starts when fork returns. */
-static int emit_fork(gen_t *g, task_t *parent, task_t *child, uint32_t flags,
-		     uint64_t cost_ns)
-{
-	uint32_t id = flags & TRACE_FORK_THREAD ? child->tid : child->pid;
-
-	if (EMIT(g, parent, cost_ns, .type = TRACE_FORK,
-		 .fork = { .child = id, .flags = flags }))
-		return -1;
-	child->clock = parent->clock;
-	return 0;
-}
-
-/* t exits with status 0 (the thread only with TRACE_EXIT_THREAD); t is done. */
-static int emit_exit(gen_t *g, task_t *t, uint32_t flags, uint64_t cost_ns)
-{
-	t->done = true;
-	return EMIT(g, t, cost_ns, .type = TRACE_EXIT,
-		    .exit = { .code = 0, .flags = flags });
-}
-
-/* Lay out a new process's address space (seeded ASLR, see TASK_SIZE). */
-static void proc_init(gen_t *g, proc_t *p, uint32_t pid)
-{
-	uint64_t gap = STACK_RLIMIT + STACK_MAXRANDOM + STACK_GUARD_GAP;
-	uint64_t rnd = prng_below(&g->rng, 1ull << MMAP_RND_BITS) << PAGE_SHIFT;
-	uint64_t load = ELF_ET_DYN_BASE +
-			(prng_below(&g->rng, 1ull << MMAP_RND_BITS) << PAGE_SHIFT);
-
-	*p = (proc_t){ .pid = pid };
-	p->mmap_base = (TASK_SIZE - gap - rnd) & ~(PAGE_SIZE - 1);
-	p->mmap_low = p->mmap_base;
-	p->start_brk = load + EXE_IMAGE_SIZE +
-		       (prng_below(&g->rng, BRK_RND_RANGE >> PAGE_SHIFT) << PAGE_SHIFT);
-	p->brk = p->start_brk;
-}
-
-/* fork(2) copies the address space. */
-static void proc_fork(const proc_t *parent, proc_t *child, uint32_t pid)
-{
-	*child = *parent;
-	child->pid = pid;
-	child->nr_minflt = 0;
-}
-
-/*
- * mmap(NULL, len, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)
- * by t in p: top-down placement below the lowest mapping, as
- * get_unmapped_area() finds it when nothing was unmapped out of order.
- * *addr receives the result.
- */
-static int emit_mmap_anon(gen_t *g, task_t *t, proc_t *p, uint64_t len,
-			  uint64_t *addr)
-{
-	p->mmap_low -= len;
-	*addr = p->mmap_low;
-	return EMIT(g, t, NS_MMAP, .type = TRACE_MMAP,
-		    .mmap = { .addr = 0, .len = len, .pgoff = 0, .result = *addr,
-			      .prot = LINUX_PROT_READ | LINUX_PROT_WRITE,
-			      .flags = LINUX_MAP_PRIVATE | LINUX_MAP_ANONYMOUS,
-			      .file = TRACE_NO_ID, .err = 0 });
-}
-
-/* munmap(addr, len) of p's lowest mapping, with nr_present pages populated. */
-static int emit_munmap(gen_t *g, task_t *t, proc_t *p, uint64_t addr,
-		       uint64_t len, uint64_t nr_present)
-{
-	if (addr == p->mmap_low)
-		p->mmap_low += len;
-	return EMIT(g, t, NS_MUNMAP + NS_ZAP_PER_PAGE * nr_present,
-		    .type = TRACE_MUNMAP, .munmap = { .addr = addr, .len = len });
-}
-
-/* brk(request) by t in p; request 0 queries the break.  Always succeeds. */
-static int emit_brk(gen_t *g, task_t *t, proc_t *p, uint64_t request)
-{
-	if (request)
-		p->brk = request;
-	return EMIT(g, t, NS_BRK, .type = TRACE_BRK,
-		    .brk = { .request = request, .result = p->brk });
-}
-
-/* A user-mode store to addr; cost_ns says what the kernel does about it. */
-static int emit_store(gen_t *g, task_t *t, uint64_t addr, uint64_t cost_ns)
-{
-	return EMIT(g, t, cost_ns, .type = TRACE_ACCESS,
-		    .access = { .addr = addr,
-				.flags = TRACE_FAULT_WRITE | TRACE_FAULT_USER });
-}
-
-/* An allocator call (func, align bytes or 0) creating an object; *id gets its id. */
-static int emit_alloc(gen_t *g, task_t *t, uint8_t func, uint64_t size,
-		      uint64_t align, uint64_t cost_ns, uint32_t *id)
-{
-	if (id_get(g, &g->objects, id))
-		return -1;
-	return EMIT(g, t, cost_ns, .type = TRACE_ALLOC,
-		    .alloc = { .id = *id, .cache = TRACE_NO_ID, .size = size,
-			       .align = align, .gfp = 0, .func = func });
-}
-
-/* free(3) of object id, which goes back to the pool. */
-static int emit_free(gen_t *g, task_t *t, uint32_t id, uint64_t cost_ns)
-{
-	id_put(&g->objects, id);
-	return EMIT(g, t, cost_ns, .type = TRACE_FREE,
-		    .free = { .id = id, .cache = TRACE_NO_ID, .func = TRACE_FN_FREE });
-}
-
-/* alloc_pages(gfp, order); *id receives the page-block id. */
-static int emit_page_alloc(gen_t *g, task_t *t, unsigned order, uint32_t gfp,
-			   uint64_t think_ns, uint32_t *id)
-{
-	if (id_get(g, &g->pages, id))
-		return -1;
-	return EMIT(g, t, NS_PAGE_ALLOC + NS_PAGE_ALLOC_ORDER * order + think_ns,
-		    .type = TRACE_PAGE_ALLOC,
-		    .page_alloc = { .page = *id, .gfp = gfp, .order = (uint8_t)order,
-				    .migratetype = (uint8_t)gfp_migratetype(gfp) });
-}
-
-/* __free_pages() of block id, allocated with order. */
-static int emit_page_free(gen_t *g, task_t *t, uint32_t id, unsigned order,
-			  uint64_t think_ns)
-{
-	id_put(&g->pages, id);
-	return EMIT(g, t, NS_PAGE_FREE + NS_PAGE_FREE_ORDER * order + think_ns,
-		    .type = TRACE_PAGE_FREE,
-		    .page_free = { .page = id, .order = (uint8_t)order });
-}
-
-/* cma_alloc(area 0, count pages, align order); *id receives the allocation id. */
-static int emit_cma_alloc(gen_t *g, task_t *t, uint64_t count, unsigned align,
-			  uint64_t think_ns, uint32_t *id)
-{
-	if (id_get(g, &g->cma, id))
-		return -1;
-	return EMIT(g, t, NS_CMA_ALLOC + NS_CMA_PER_PAGE * count + think_ns,
-		    .type = TRACE_CMA_ALLOC,
-		    .cma = { .area = 0, .id = *id, .count = count,
-			     .align = (uint8_t)align, .err = 0 });
-}
-
-/* cma_release(area 0) of allocation id, count pages. */
-static int emit_cma_release(gen_t *g, task_t *t, uint32_t id, uint64_t count,
-			    uint64_t think_ns)
-{
-	id_put(&g->cma, id);
-	return EMIT(g, t, NS_CMA_RELEASE + NS_CMA_RELEASE_PER_PAGE * count + think_ns,
-		    .type = TRACE_CMA_RELEASE,
-		    .cma = { .area = 0, .id = id, .count = count });
-}
-
-/* Add a trailer pair key = value (decimal). */
-static int gen_meta_u64(gen_t *g, const char *key, uint64_t value)
-{
-	char buf[24];
-
-	snprintf(buf, sizeof(buf), "%" PRIu64, value);
-	if (trace_writer_add_meta(g->w, key, buf)) {
-		*g->err = *trace_writer_error(g->w);
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Record p's minor-fault count for a kernel with 4 KiB base pages and no THP
- * (header key minflt_model): every first touch of an anonymous page and
- * every first write to a page after fork write-protected it.  At most
- * MAX_PROC_META processes get a pair; minflt_total covers all of them.
- */
-static int gen_meta_minflt(gen_t *g, const proc_t *p)
-{
-	char key[40];
-
-	g->minflt_total += p->nr_minflt;
-	if (g->nr_minflt_meta == MAX_PROC_META)
-		return 0;
-	g->nr_minflt_meta++;
-	snprintf(key, sizeof(key), "proc.%" PRIu32 ".minflt", p->pid);
-	return gen_meta_u64(g, key, p->nr_minflt);
-}
-
-/* Uniform value in a table row chosen by weight (rows of {weight, ...}). */
-static size_t pick_weighted(gen_t *g, const uint16_t *weight, size_t stride,
-			    size_t nr)
-{
-	uint64_t total = 0, x;
-	const char *row = (const char *)weight;
-
-	for (size_t i = 0; i < nr; i++)
-		total += *(const uint16_t *)(row + i * stride);
-	x = prng_below(&g->rng, total);
-	for (size_t i = 0; i < nr; i++) {
-		uint16_t w = *(const uint16_t *)(row + i * stride);
-
-		if (x < w)
-			return i;
-		x -= w;
-	}
-	return nr - 1;
-}
-
-#define PICK(g, table) \
-	pick_weighted((g), &(table)[0].weight, sizeof((table)[0]), \
-		      sizeof(table) / sizeof((table)[0]))
-
-/* ceil(log2(n)) for n >= 1: get_order(n * PAGE_SIZE). */
-static unsigned order_of_pages(uint64_t n)
-{
-	unsigned order = 0;
-
-	while ((1ull << order) < n)
-		order++;
-	return order;
-}
+#include "workloads/generate_kernel.h"
 
 /* ---------------------------------------------------------------- page_fault1 */
 
@@ -643,8 +77,8 @@ static int gen_page_fault1(gen_t *g)
 	pf1_task_t child[PF1_TASKS];
 	task_t *run[PF1_TASKS];
 
-	proc_init(g, &pproc, PID_FIRST);
-	task_init(&parent, PID_FIRST, PID_FIRST, 0, 0, NULL);
+	gen_proc_init(g, &pproc, PID_FIRST);
+	gen_task_init(&parent, PID_FIRST, PID_FIRST, 0, 0, NULL);
 	if (emit_mark(g, &parent, "start"))
 		return -1;
 	g->nr_warm_needed = PF1_TASKS;
@@ -653,15 +87,15 @@ static int gen_page_fault1(gen_t *g)
 		pf1_task_t *c = &child[i];
 
 		*c = (pf1_task_t){ .nr_iters = (uint64_t)PF1_ITERS * g->scale };
-		task_init(&c->task, pid, pid, i, 0, pf1_step);
-		proc_fork(&pproc, &c->proc, pid);
+		gen_task_init(&c->task, pid, pid, i, 0, pf1_step);
+		gen_proc_fork(&pproc, &c->proc, pid);
 		run[i] = &c->task;
 		if (emit_fork(g, &parent, &c->task, 0, NS_FORK))
 			return -1;
 	}
 	if (gen_run(g, run, PF1_TASKS))
 		return -1;
-	task_wait(&parent, run, PF1_TASKS);
+	gen_task_wait(&parent, run, PF1_TASKS);
 	if (gen_meta_minflt(g, &pproc))
 		return -1;
 	for (uint32_t i = 0; i < PF1_TASKS; i++)
@@ -682,8 +116,8 @@ static int gen_loop(gen_t *g, uint64_t nr_iters,
 	task_t t;
 	proc_t p;
 
-	proc_init(g, &p, PID_FIRST);
-	task_init(&t, PID_FIRST, PID_FIRST, 0, 0, NULL);
+	gen_proc_init(g, &p, PID_FIRST);
+	gen_task_init(&t, PID_FIRST, PID_FIRST, 0, 0, NULL);
 	if (emit_mark(g, &t, "start"))
 		return -1;
 	for (uint64_t i = 0; i < nr_iters; i++)
@@ -964,7 +398,7 @@ static int gen_malloc2(gen_t *g)
 	for (uint32_t i = 0; i < M2_THREADS; i++) {
 		m2_thread_t *th = &m2.th[i];
 
-		task_init(&th->task, PID_FIRST, PID_FIRST + i, i, 0, m2_step);
+		gen_task_init(&th->task, PID_FIRST, PID_FIRST + i, i, 0, m2_step);
 		th->m2 = &m2;
 		th->nr_ops = (uint64_t)M2_OPS * g->scale;
 		run[i] = &th->task;
@@ -978,7 +412,7 @@ static int gen_malloc2(gen_t *g)
 			goto out;
 	if (gen_run(g, run, M2_THREADS))
 		goto out;
-	task_wait(&main_th->task, run, M2_THREADS);
+	gen_task_wait(&main_th->task, run, M2_THREADS);
 	/* Free everything left, earliest death first across the threads. */
 	for (;;) {
 		m2_heap_t *h = NULL;
@@ -1077,10 +511,10 @@ static int gen_fork_cow(gen_t *g)
 
 	if (!state)
 		return gen_oom(g);
-	proc_init(g, &pproc, PID_FIRST);
+	gen_proc_init(g, &pproc, PID_FIRST);
 	parent = (cow_task_t){ .proc = &pproc, .nr_pages = nr_pages, .state = state,
 			       .child_alive = &child_alive };
-	task_init(&parent.task, PID_FIRST, PID_FIRST, 0, 0, cow_step);
+	gen_task_init(&parent.task, PID_FIRST, PID_FIRST, 0, 0, cow_step);
 	if (emit_mark(g, &parent.task, "start") ||
 	    emit_mmap_anon(g, &parent.task, &pproc, COW_LEN, &addr))
 		goto out;
@@ -1093,13 +527,13 @@ static int gen_fork_cow(gen_t *g)
 	for (uint64_t it = 0; it < nr_iters; it++) {
 		uint32_t pid = PID_FIRST + 1 + (uint32_t)it;
 
-		proc_fork(&pproc, &cproc, pid);
+		gen_proc_fork(&pproc, &cproc, pid);
 		child = parent;
 		child.proc = &cproc;
 		child.is_child = true;
 		child.want = nr_pages / 2;
 		child.next = child.chosen = 0;
-		task_init(&child.task, pid, pid, 1, 0, cow_step);
+		gen_task_init(&child.task, pid, pid, 1, 0, cow_step);
 		parent.next = parent.chosen = 0;
 		parent.want = nr_pages / 4;
 		parent.task.done = false;
@@ -1110,7 +544,7 @@ static int gen_fork_cow(gen_t *g)
 		child_alive = true;
 		if (gen_run(g, run, 2))
 			goto out;
-		task_wait(&parent.task, run, 2);
+		gen_task_wait(&parent.task, run, 2);
 		if (gen_meta_minflt(g, &cproc))
 			goto out;
 		if (it == 0 && emit_mark(g, &parent.task, "warmup-end"))
@@ -1122,304 +556,6 @@ static int gen_fork_cow(gen_t *g)
 	rc = emit_exit(g, &parent.task, 0, NS_EXIT);
 out:
 	free(state);
-	return rc;
-}
-
-/* ---------------------------------------------------------------- frag, cma_churn */
-
-/* A live block of pages from the page allocator. */
-typedef struct block {
-	uint32_t id;            /* page-block id */
-	uint8_t order;
-} block_t;
-
-typedef struct block_set {
-	block_t *b;
-	size_t nr, cap;
-	uint64_t nr_pages;      /* sum of 2^order */
-} block_set_t;
-
-static int block_add(gen_t *g, block_set_t *s, uint32_t id, unsigned order)
-{
-	block_t *n = gen_grow(g, s->b, &s->cap, s->nr + 1, sizeof(*n));
-
-	if (!n)
-		return -1;
-	s->b = n;
-	s->b[s->nr++] = (block_t){ .id = id, .order = (uint8_t)order };
-	s->nr_pages += 1ull << order;
-	return 0;
-}
-
-/* Remove and return a random block of the (non-empty) set. */
-static block_t block_take(gen_t *g, block_set_t *s)
-{
-	size_t i = prng_below(&g->rng, s->nr);
-	block_t b = s->b[i];
-
-	s->b[i] = s->b[--s->nr];
-	s->nr_pages -= 1ull << b.order;
-	return b;
-}
-
-/* One class of page-allocator request. */
-typedef struct page_class {
-	uint16_t weight;        /* relative frequency */
-	uint8_t min_order, max_order;
-	uint32_t gfp;
-	uint32_t pin_ppm;       /* share kept until the end, per million */
-} page_class_t;
-
-/*
- * Kernel-side churn shared by frag and cma_churn: a set of worker tasks
- * allocate blocks of the classes in a table, free random live ones, and keep
- * the live total near target_pages; a share of some classes is pinned
- * (never freed before the end).  When ops_left runs out they free the rest,
- * pinned blocks last, and exit.
- */
-typedef struct churn {
-	const page_class_t *classes;
-	size_t nr_classes;
-	uint64_t target_pages;  /* live pages to hover around */
-	uint64_t max_pinned;    /* pinned pages at most */
-	uint64_t ops_left;      /* allocations and frees still to do */
-	uint32_t fill_ppm;      /* chance of allocating while below target */
-	uint32_t churn_ppm;     /* ... and at or above it */
-	block_set_t live;       /* freed at random */
-	block_set_t pinned;     /* freed at the end */
-	uint64_t peak_pages;    /* most pages live at once */
-} churn_t;
-
-typedef struct churn_task {
-	task_t task;
-	churn_t *c;
-} churn_task_t;
-
-static uint64_t kernel_think(gen_t *g)
-{
-	return prng_below(&g->rng, NS_KERNEL_THINK_MAX);
-}
-
-static int churn_alloc(gen_t *g, task_t *t, churn_t *c)
-{
-	size_t k = pick_weighted(g, &c->classes[0].weight, sizeof(c->classes[0]),
-				 c->nr_classes);
-	const page_class_t *pc = &c->classes[k];
-	unsigned order = (unsigned)prng_range(&g->rng, pc->min_order, pc->max_order);
-	bool pin = prng_chance(&g->rng, pc->pin_ppm) &&
-		   c->pinned.nr_pages + (1ull << order) <= c->max_pinned;
-	uint32_t id;
-
-	if (emit_page_alloc(g, t, order, pc->gfp, kernel_think(g), &id) ||
-	    block_add(g, pin ? &c->pinned : &c->live, id, order))
-		return -1;
-	uint64_t live = c->live.nr_pages + c->pinned.nr_pages;
-	if (live > c->peak_pages)
-		c->peak_pages = live;
-	if (live >= c->target_pages)
-		return gen_warm(g, t, false);
-	return 0;
-}
-
-static int churn_step(gen_t *g, task_t *t)
-{
-	churn_t *c = container_of(t, churn_task_t, task)->c;
-	block_t b;
-
-	if (c->ops_left) {
-		bool below = c->live.nr_pages + c->pinned.nr_pages < c->target_pages;
-
-		c->ops_left--;
-		if (!c->live.nr || prng_chance(&g->rng, below ? c->fill_ppm : c->churn_ppm))
-			return churn_alloc(g, t, c);
-		b = block_take(g, &c->live);
-	} else if (c->live.nr) {
-		b = block_take(g, &c->live);
-	} else if (c->pinned.nr) {
-		b = block_take(g, &c->pinned);
-	} else {
-		return emit_exit(g, t, 0, NS_EXIT);
-	}
-	return emit_page_free(g, t, b.id, b.order, kernel_think(g));
-}
-
-#define CHURN_MAX_TASKS	4
-
-/*
- * Run nr (<= CHURN_MAX_TASKS) churn workers, pids first_pid.. on CPUs
- * first_cpu.., alongside nr_others (<= CHURN_MAX_TASKS) other tasks.
- */
-static int churn_run(gen_t *g, churn_t *c, uint32_t nr, uint32_t first_pid,
-		     uint32_t first_cpu, task_t *const *others, size_t nr_others)
-{
-	churn_task_t w[CHURN_MAX_TASKS];
-	task_t *run[2 * CHURN_MAX_TASKS];
-	size_t n = 0;
-
-	for (uint32_t i = 0; i < nr; i++) {
-		task_init(&w[i].task, first_pid + i, first_pid + i, first_cpu + i, 0,
-			  churn_step);
-		w[i].c = c;
-		run[n++] = &w[i].task;
-	}
-	for (size_t i = 0; i < nr_others; i++)
-		run[n++] = others[i];
-	if (emit_mark(g, run[0], "start"))
-		return -1;
-	return gen_run(g, run, n);
-}
-
-static void churn_free(churn_t *c)
-{
-	free(c->live.b);
-	free(c->pinned.b);
-}
-
-/*
- * frag: buddy-allocator fragmentation.  Four kernel workers (one per CPU)
- * fill 60 % of a 1 GiB machine with a mix of movable user pages, unmovable
- * and reclaimable slab pages, higher-order kernel buffers and a few THP
- * attempts, then churn around that level.  A share of the unmovable blocks
- * stay pinned until the end, so free memory scatters between them.
- * Order-9 requests are attempts: replay decides whether they succeed.
- */
-#define FRAG_MEM_KB	(1ull << 20)
-#define FRAG_CPUS	4
-#define FRAG_OPS	300000
-_Static_assert(FRAG_CPUS <= CHURN_MAX_TASKS, "one churn worker per CPU");
-
-static const page_class_t frag_classes[] = {
-	{ 5600, 0, 0, GFP_HIGHUSER_MOVABLE, 0 },                /* anon, page cache */
-	{  400, 1, 4, GFP_HIGHUSER_MOVABLE | GFP_F_COMP, 0 },   /* large folios */
-	{ 1800, 0, 0, GFP_KERNEL, 120000 },                     /* slab, page tables */
-	{  800, 0, 1, GFP_KERNEL | GFP_F_RECLAIMABLE, 50000 },  /* dentry, inode */
-	{  800, 1, 3, GFP_KERNEL | GFP_F_COMP, 100000 },        /* kmalloc-8k, task_struct */
-	{  500, 3, 3, GFP_PAGE_FRAG, 0 },                       /* network frag cache */
-	{   95, 4, 4, GFP_KERNEL | GFP_F_COMP, 300000 },        /* driver buffers */
-	{    5, 9, 9, GFP_TRANSHUGE_LIGHT, 0 },                 /* THP faults */
-};
-
-static int gen_frag(gen_t *g)
-{
-	uint64_t mem_pages = FRAG_MEM_KB >> (PAGE_SHIFT - 10);
-	churn_t c = {
-		.classes = frag_classes,
-		.nr_classes = sizeof(frag_classes) / sizeof(frag_classes[0]),
-		.target_pages = mem_pages * 6 / 10,
-		.max_pinned = mem_pages * 15 / 100,
-		.ops_left = (uint64_t)FRAG_OPS * g->scale,
-		.fill_ppm = 900000,
-		.churn_ppm = 400000,
-	};
-	int rc = -1;
-
-	g->nr_warm_needed = 1;
-	if (churn_run(g, &c, FRAG_CPUS, PID_FIRST, 0, NULL, 0))
-		goto out;
-	rc = gen_meta_u64(g, "gen.peak_live_pages", c.peak_pages);
-out:
-	churn_free(&c);
-	return rc;
-}
-
-/*
- * cma_churn: a device (pid 1001, CPU 1) allocates and releases contiguous
- * ranges of 16..4096 pages from CMA area 0 (64 MiB of a 512 MiB machine)
- * every 20..200 us while an application (pid 1000, CPU 0) keeps 70 % of
- * memory busy with movable page traffic, the kind that the page allocator
- * places in free CMA pageblocks and cma_alloc() must then migrate away.
- * Alignment is get_order() of the size capped at CONFIG_CMA_ALIGNMENT (8),
- * as dma_alloc_from_contiguous() asks, or 0 for a fifth of the requests.
- * The generator cannot know whether a request fails: err is always 0.
- */
-#define CMA_MEM_KB	(512ull << 10)
-#define CMA_AREA_KB	(64ull << 10)
-#define CMA_OPS		250000          /* page operations, times scale */
-#define CMA_MAX_LIVE	8               /* device allocations held at once */
-#define CMA_ALIGNMENT	8               /* CONFIG_CMA_ALIGNMENT default */
-
-static const page_class_t cma_page_classes[] = {
-	{ 850, 0, 0, GFP_HIGHUSER_MOVABLE, 0 },
-	{  50, 2, 2, GFP_HIGHUSER_MOVABLE | GFP_F_COMP, 0 },
-	{ 100, 0, 0, GFP_KERNEL, 0 },
-};
-
-typedef struct cma_dev {
-	task_t task;
-	churn_t *app;           /* done when its operations are */
-	struct { uint32_t id; uint64_t count; } live[CMA_MAX_LIVE];
-	uint32_t nr_live;
-	uint64_t live_pages, max_pages, peak_pages;
-} cma_dev_t;
-
-static int cma_dev_step(gen_t *g, task_t *t)
-{
-	cma_dev_t *d = container_of(t, cma_dev_t, task);
-	bool app_done = d->app->ops_left == 0;
-	uint64_t think = prng_range(&g->rng, NS_CMA_THINK_MIN, NS_CMA_THINK_MAX);
-
-	if (app_done && !d->nr_live)
-		return emit_exit(g, t, 0, NS_EXIT);
-	if (!app_done && d->nr_live < CMA_MAX_LIVE &&
-	    (!d->nr_live || prng_chance(&g->rng, 550000))) {
-		unsigned e = 4 + (unsigned)prng_below(&g->rng, 9);     /* 16..4096 */
-		uint64_t count = prng_range(&g->rng, 1ull << e,
-					    e == 12 ? 4096 : (2ull << e) - 1);
-		unsigned align = order_of_pages(count);
-		uint32_t id;
-
-		if (align > CMA_ALIGNMENT)
-			align = CMA_ALIGNMENT;
-		if (prng_chance(&g->rng, 200000))
-			align = 0;
-		if (d->live_pages + count <= d->max_pages) {
-			if (emit_cma_alloc(g, t, count, align, think, &id))
-				return -1;
-			d->live[d->nr_live].id = id;
-			d->live[d->nr_live++].count = count;
-			d->live_pages += count;
-			if (d->live_pages > d->peak_pages)
-				d->peak_pages = d->live_pages;
-			return 0;
-		}
-		/* Does not fit now: release something instead. */
-	}
-	uint32_t i = (uint32_t)prng_below(&g->rng, d->nr_live);
-	uint32_t id = d->live[i].id;
-	uint64_t count = d->live[i].count;
-
-	d->live[i] = d->live[--d->nr_live];
-	d->live_pages -= count;
-	return emit_cma_release(g, t, id, count, think);
-}
-
-static int gen_cma_churn(gen_t *g)
-{
-	uint64_t mem_pages = CMA_MEM_KB >> (PAGE_SHIFT - 10);
-	churn_t c = {
-		.classes = cma_page_classes,
-		.nr_classes = sizeof(cma_page_classes) / sizeof(cma_page_classes[0]),
-		.target_pages = mem_pages * 7 / 10,
-		.max_pinned = 0,
-		.ops_left = (uint64_t)CMA_OPS * g->scale,
-		.fill_ppm = 900000,
-		.churn_ppm = 450000,
-	};
-	cma_dev_t dev = { .app = &c };
-	task_t *others[1] = { &dev.task };
-	int rc = -1;
-
-	dev.max_pages = (CMA_AREA_KB >> (PAGE_SHIFT - 10)) * 3 / 4;
-	task_init(&dev.task, PID_FIRST + 1, PID_FIRST + 1, 1, 0, cma_dev_step);
-	g->nr_warm_needed = 1;
-	if (churn_run(g, &c, 1, PID_FIRST, 0, others, 1))
-		goto out;
-	if (gen_meta_u64(g, "gen.peak_live_pages", c.peak_pages) ||
-	    gen_meta_u64(g, "gen.peak_cma_pages", dev.peak_pages))
-		goto out;
-	rc = 0;
-out:
-	churn_free(&c);
 	return rc;
 }
 
