@@ -322,7 +322,7 @@ int trace_write(trace_writer_t *w, const trace_event_t *ev);
 const trace_error_t *trace_writer_error(const trace_writer_t *w);
 
 /*
- * Flush the last chunk, write the trailer, fsync-free close and rename into
+ * Flush the last chunk, write the trailer, close (no fsync) and rename into
  * place.  Frees w in all cases.  Returns 0, or -1 with *err set (the partial
  * file is removed).
  */
