@@ -54,8 +54,7 @@ struct trace_reader {
 	uint64_t ts;            /* ns, last decoded timestamp */
 	uint64_t last_addr;
 	uint32_t last_id, last_page;
-	uint32_t cpu, pid, tid;
-	bool ctx_valid;
+	uint32_t cpu, pid, tid; /* current context, valid once nr_ctx > 0 */
 	uint32_t nr_ctx;        /* contexts defined in the current chunk */
 	uint32_t ctx[FMT_MAX_CONTEXTS][3];      /* cpu, pid, tid by context index */
 
@@ -509,7 +508,6 @@ static int load_chunk(trace_reader_t *r)
 	r->ts = base_ts;
 	r->last_addr = 0;
 	r->last_id = r->last_page = 0;
-	r->ctx_valid = false;
 	r->nr_ctx = 0;
 	return 1;
 }
@@ -623,7 +621,6 @@ decode_run(trace_reader_t *r, trace_event_t *evs, size_t max)
 	uint64_t ts = r->ts, last_addr = r->last_addr;
 	uint32_t last_id = r->last_id, last_page = r->last_page;
 	uint32_t cpu = r->cpu, pid = r->pid, tid = r->tid, nr_ctx = r->nr_ctx;
-	bool ctx_valid = r->ctx_valid;
 	size_t n = max < r->chunk_left ? max : r->chunk_left;
 	size_t i;
 	const char *why;
@@ -631,218 +628,217 @@ decode_run(trace_reader_t *r, trace_event_t *evs, size_t max)
 	int vs = VARINT_OK;
 
 	for (i = 0; i < n; i++) {
-	trace_event_t *ev = &evs[i];
-	start = p;
-	CHECK(p < end, "chunk ends before its last event");
-	uint8_t tag = *p++;
-	unsigned type = tag & FMT_TAG_TYPE_MASK;
-	CHECK(!(tag & FMT_TAG_RESERVED) && type != 0 && type < TRACE_NR_TYPES &&
-	      (!(tag & FMT_TAG_SHORT) || type == TRACE_ALLOC || type == TRACE_FREE),
-	      "bad event tag (unknown type or reserved bits set)");
-	if (tag & FMT_TAG_CTX) {
-		GETV(v);
-		if (v < nr_ctx) {
-			cpu = r->ctx[v][0];
-			pid = r->ctx[v][1];
-			tid = r->ctx[v][2];
+		trace_event_t *ev = &evs[i];
+		start = p;
+		CHECK(p < end, "chunk ends before its last event");
+		uint8_t tag = *p++;
+		unsigned type = tag & FMT_TAG_TYPE_MASK;
+		CHECK(!(tag & FMT_TAG_RESERVED) && type != 0 && type < TRACE_NR_TYPES &&
+		      (!(tag & FMT_TAG_SHORT) || type == TRACE_ALLOC || type == TRACE_FREE),
+		      "bad event tag (unknown type or reserved bits set)");
+		if (tag & FMT_TAG_CTX) {
+			GETV(v);
+			if (v < nr_ctx) {
+				cpu = r->ctx[v][0];
+				pid = r->ctx[v][1];
+				tid = r->ctx[v][2];
+			} else {
+				CHECK(v == nr_ctx && nr_ctx < FMT_MAX_CONTEXTS,
+				      "context index out of range");
+				GET32(cpu);
+				GET32(pid);
+				GET32(tid);
+				CHECK(cpu < b->nr_cpus, "cpu out of range");
+				r->ctx[nr_ctx][0] = cpu;
+				r->ctx[nr_ctx][1] = pid;
+				r->ctx[nr_ctx][2] = tid;
+				nr_ctx++;
+			}
 		} else {
-			CHECK(v == nr_ctx && nr_ctx < FMT_MAX_CONTEXTS,
-			      "context index out of range");
-			GET32(cpu);
-			GET32(pid);
-			GET32(tid);
-			CHECK(cpu < b->nr_cpus, "cpu out of range");
-			r->ctx[nr_ctx][0] = cpu;
-			r->ctx[nr_ctx][1] = pid;
-			r->ctx[nr_ctx][2] = tid;
-			nr_ctx++;
+			CHECK(nr_ctx, "first event of a chunk has no cpu/pid/tid context");
 		}
-		ctx_valid = true;
-	} else {
-		CHECK(ctx_valid, "first event of a chunk has no cpu/pid/tid context");
-	}
-	GETV(v);
-	CHECK(ts + v >= ts, "timestamp overflows");
-	ts += v;
-	ev->ts = ts;
-	ev->cpu = cpu;
-	ev->pid = pid;
-	ev->tid = tid;
-	ev->type = (uint8_t)type;
+		GETV(v);
+		CHECK(ts + v >= ts, "timestamp overflows");
+		ts += v;
+		ev->ts = ts;
+		ev->cpu = cpu;
+		ev->pid = pid;
+		ev->tid = tid;
+		ev->type = (uint8_t)type;
 
-	switch (type) {
-	case TRACE_ALLOC: {
-		v = TRACE_FN_MALLOC;
-		if (!(tag & FMT_TAG_SHORT)) {
+		switch (type) {
+		case TRACE_ALLOC: {
+			v = TRACE_FN_MALLOC;
+			if (!(tag & FMT_TAG_SHORT)) {
+				GETV(v);
+				CHECK(v != TRACE_FN_MALLOC, "ALLOC header should have been the short form");
+			}
+			unsigned func = v & 0xf;
+			CHECK(v <= 0x7f && func < TRACE_NR_FUNCS && (FMT_ALLOC_FUNCS & FN_BIT(func)),
+			      "bad ALLOC header (function or flags)");
+			CHECK(!(v & FMT_ALLOC_CACHE) == (func != TRACE_FN_KMEM_CACHE_ALLOC),
+			      "a cache id goes with kmem_cache_alloc, and only with it");
+			ev->alloc.func = (uint8_t)func;
+			GETID(ev->alloc.id, last_id, b->nr_objects, "object");
+			GETV(ev->alloc.size);
+			ev->alloc.align = 0;
+			ev->alloc.cache = TRACE_NO_ID;
+			ev->alloc.gfp = 0;
+			if (v & FMT_ALLOC_ALIGN) {
+				GETV(ev->alloc.align);
+				CHECK(ev->alloc.align && IS_POW2_OR_ZERO(ev->alloc.align),
+				      "alignment is not a power of two");
+			}
+			if (v & FMT_ALLOC_CACHE)
+				GETBOUNDED(ev->alloc.cache, b->nr_caches, "cache");
+			if (v & FMT_ALLOC_GFP) {
+				GET32(ev->alloc.gfp);
+				CHECK(ev->alloc.gfp, "gfp flag with zero gfp");
+			}
+			break;
+		}
+		case TRACE_FREE: {
+			v = TRACE_FN_FREE;
+			if (!(tag & FMT_TAG_SHORT)) {
+				GETV(v);
+				CHECK(v != TRACE_FN_FREE, "FREE header should have been the short form");
+			}
+			unsigned func = v & 0xf;
+			CHECK(v <= 0x1f && func < TRACE_NR_FUNCS && (FMT_FREE_FUNCS & FN_BIT(func)),
+			      "bad FREE header (function or flags)");
+			CHECK(!(v & FMT_FREE_CACHE) == (func != TRACE_FN_KMEM_CACHE_FREE),
+			      "a cache id goes with kmem_cache_free, and only with it");
+			ev->free.func = (uint8_t)func;
+			GETID(ev->free.id, last_id, b->nr_objects, "object");
+			ev->free.cache = TRACE_NO_ID;
+			if (v & FMT_FREE_CACHE)
+				GETBOUNDED(ev->free.cache, b->nr_caches, "cache");
+			break;
+		}
+		case TRACE_REALLOC:
 			GETV(v);
-			CHECK(v != TRACE_FN_MALLOC, "ALLOC header should have been the short form");
-		}
-		unsigned func = v & 0xf;
-		CHECK(v <= 0x7f && func < TRACE_NR_FUNCS && (FMT_ALLOC_FUNCS & FN_BIT(func)),
-		      "bad ALLOC header (function or flags)");
-		CHECK(!(v & FMT_ALLOC_CACHE) == (func != TRACE_FN_KMEM_CACHE_ALLOC),
-		      "a cache id goes with kmem_cache_alloc, and only with it");
-		ev->alloc.func = (uint8_t)func;
-		GETID(ev->alloc.id, last_id, b->nr_objects, "object");
-		GETV(ev->alloc.size);
-		ev->alloc.align = 0;
-		ev->alloc.cache = TRACE_NO_ID;
-		ev->alloc.gfp = 0;
-		if (v & FMT_ALLOC_ALIGN) {
-			GETV(ev->alloc.align);
-			CHECK(ev->alloc.align && IS_POW2_OR_ZERO(ev->alloc.align),
-			      "alignment is not a power of two");
-		}
-		if (v & FMT_ALLOC_CACHE)
-			GETBOUNDED(ev->alloc.cache, b->nr_caches, "cache");
-		if (v & FMT_ALLOC_GFP) {
-			GET32(ev->alloc.gfp);
-			CHECK(ev->alloc.gfp, "gfp flag with zero gfp");
-		}
-		break;
-	}
-	case TRACE_FREE: {
-		v = TRACE_FN_FREE;
-		if (!(tag & FMT_TAG_SHORT)) {
+			CHECK(v < TRACE_NR_FUNCS && (FMT_REALLOC_FUNCS & FN_BIT(v)),
+			      "bad REALLOC function");
+			ev->realloc.func = (uint8_t)v;
+			GETID(ev->realloc.old_id, last_id, b->nr_objects, "object");
+			GETID(ev->realloc.new_id, last_id, b->nr_objects, "object");
+			GETV(ev->realloc.size);
+			break;
+		case TRACE_CACHE_CREATE:
+			GETBOUNDED(ev->cache_create.cache, b->nr_caches, "cache");
+			GET32(ev->cache_create.flags);
+			GETV(ev->cache_create.size);
+			GETV(ev->cache_create.align);
+			CHECK(IS_POW2_OR_ZERO(ev->cache_create.align), "alignment is not a power of two");
+			GETSTR(ev->cache_create.name, ev->cache_create.name_len);
+			break;
+		case TRACE_CACHE_DESTROY:
+			GETBOUNDED(ev->cache_destroy.cache, b->nr_caches, "cache");
+			break;
+		case TRACE_PAGE_ALLOC:
+			GETID(ev->page_alloc.page, last_page, b->nr_pages, "page");
+			GETORDER(ev->page_alloc.order);
+			GET32(ev->page_alloc.gfp);
 			GETV(v);
-			CHECK(v != TRACE_FN_FREE, "FREE header should have been the short form");
+			CHECK(v <= 0xff, "migratetype out of range");
+			ev->page_alloc.migratetype = (uint8_t)v;
+			break;
+		case TRACE_PAGE_FREE:
+			GETID(ev->page_free.page, last_page, b->nr_pages, "page");
+			GETORDER(ev->page_free.order);
+			break;
+		case TRACE_MMAP:
+			GETADDR(ev->mmap.addr);
+			GETV(ev->mmap.len);
+			GET32(ev->mmap.prot);
+			GET32(ev->mmap.flags);
+			GET32(ev->mmap.file);
+			ev->mmap.file--;        /* 0 encodes "anonymous" (TRACE_NO_ID) */
+			CHECK(ev->mmap.file == TRACE_NO_ID || ev->mmap.file < b->nr_files,
+			      "file id out of range");
+			GETV(ev->mmap.pgoff);
+			GET32(ev->mmap.err);
+			ev->mmap.result = 0;
+			if (!ev->mmap.err)
+				GETADDR(ev->mmap.result);
+			break;
+		case TRACE_MUNMAP:
+			GETADDR(ev->munmap.addr);
+			GETV(ev->munmap.len);
+			GET32(ev->munmap.err);
+			break;
+		case TRACE_MREMAP:
+			GETADDR(ev->mremap.addr);
+			GETV(ev->mremap.old_len);
+			GETV(ev->mremap.new_len);
+			GET32(ev->mremap.flags);
+			GETV(ev->mremap.new_addr);
+			GET32(ev->mremap.err);
+			ev->mremap.result = 0;
+			if (!ev->mremap.err)
+				GETADDR(ev->mremap.result);
+			break;
+		case TRACE_MPROTECT:
+			GETADDR(ev->mprotect.addr);
+			GETV(ev->mprotect.len);
+			GET32(ev->mprotect.prot);
+			GET32(ev->mprotect.err);
+			break;
+		case TRACE_MADVISE:
+			GETADDR(ev->madvise.addr);
+			GETV(ev->madvise.len);
+			GET32(ev->madvise.advice);
+			GET32(ev->madvise.err);
+			break;
+		case TRACE_BRK:
+			GETADDR(ev->brk.request);
+			GETADDR(ev->brk.result);
+			break;
+		case TRACE_FAULT:
+			GETADDR(ev->fault.addr);
+			GET32(ev->fault.flags);
+			CHECK(!(ev->fault.flags & ~TRACE_FAULT_ALL), "unknown fault flags");
+			break;
+		case TRACE_ACCESS:
+			GETADDR(ev->access.addr);
+			GET32(ev->access.flags);
+			CHECK(!(ev->access.flags &
+				~(TRACE_FAULT_WRITE | TRACE_FAULT_EXEC | TRACE_FAULT_USER)),
+			      "unknown access flags");
+			break;
+		case TRACE_FORK:
+			GET32(ev->fork.child);
+			GET32(ev->fork.flags);
+			CHECK(!(ev->fork.flags & ~TRACE_FORK_ALL), "unknown fork flags");
+			break;
+		case TRACE_EXEC:
+			GETSTR(ev->exec.path, ev->exec.path_len);
+			break;
+		case TRACE_EXIT:
+			GETV(v);
+			if (v > UINT32_MAX)
+				goto too_large;
+			ev->exit.code = (int32_t)zigzag_decode(v);
+			GET32(ev->exit.flags);
+			CHECK(!(ev->exit.flags & ~TRACE_EXIT_ALL), "unknown exit flags");
+			break;
+		case TRACE_CMA_ALLOC:
+		case TRACE_CMA_RELEASE:
+			GET32(ev->cma.area);
+			GETBOUNDED(ev->cma.id, b->nr_cma, "cma allocation");
+			GETV(ev->cma.count);
+			ev->cma.align = 0;
+			ev->cma.err = 0;
+			if (type == TRACE_CMA_ALLOC) {
+				GETORDER(ev->cma.align);
+				GET32(ev->cma.err);
+			}
+			break;
+		case TRACE_MARK:
+			GETSTR(ev->mark.name, ev->mark.name_len);
+			break;
 		}
-		unsigned func = v & 0xf;
-		CHECK(v <= 0x1f && func < TRACE_NR_FUNCS && (FMT_FREE_FUNCS & FN_BIT(func)),
-		      "bad FREE header (function or flags)");
-		CHECK(!(v & FMT_FREE_CACHE) == (func != TRACE_FN_KMEM_CACHE_FREE),
-		      "a cache id goes with kmem_cache_free, and only with it");
-		ev->free.func = (uint8_t)func;
-		GETID(ev->free.id, last_id, b->nr_objects, "object");
-		ev->free.cache = TRACE_NO_ID;
-		if (v & FMT_FREE_CACHE)
-			GETBOUNDED(ev->free.cache, b->nr_caches, "cache");
-		break;
-	}
-	case TRACE_REALLOC:
-		GETV(v);
-		CHECK(v < TRACE_NR_FUNCS && (FMT_REALLOC_FUNCS & FN_BIT(v)),
-		      "bad REALLOC function");
-		ev->realloc.func = (uint8_t)v;
-		GETID(ev->realloc.old_id, last_id, b->nr_objects, "object");
-		GETID(ev->realloc.new_id, last_id, b->nr_objects, "object");
-		GETV(ev->realloc.size);
-		break;
-	case TRACE_CACHE_CREATE:
-		GETBOUNDED(ev->cache_create.cache, b->nr_caches, "cache");
-		GET32(ev->cache_create.flags);
-		GETV(ev->cache_create.size);
-		GETV(ev->cache_create.align);
-		CHECK(IS_POW2_OR_ZERO(ev->cache_create.align), "alignment is not a power of two");
-		GETSTR(ev->cache_create.name, ev->cache_create.name_len);
-		break;
-	case TRACE_CACHE_DESTROY:
-		GETBOUNDED(ev->cache_destroy.cache, b->nr_caches, "cache");
-		break;
-	case TRACE_PAGE_ALLOC:
-		GETID(ev->page_alloc.page, last_page, b->nr_pages, "page");
-		GETORDER(ev->page_alloc.order);
-		GET32(ev->page_alloc.gfp);
-		GETV(v);
-		CHECK(v <= 0xff, "migratetype out of range");
-		ev->page_alloc.migratetype = (uint8_t)v;
-		break;
-	case TRACE_PAGE_FREE:
-		GETID(ev->page_free.page, last_page, b->nr_pages, "page");
-		GETORDER(ev->page_free.order);
-		break;
-	case TRACE_MMAP:
-		GETADDR(ev->mmap.addr);
-		GETV(ev->mmap.len);
-		GET32(ev->mmap.prot);
-		GET32(ev->mmap.flags);
-		GET32(ev->mmap.file);
-		ev->mmap.file--;        /* 0 encodes "anonymous" (TRACE_NO_ID) */
-		CHECK(ev->mmap.file == TRACE_NO_ID || ev->mmap.file < b->nr_files,
-		      "file id out of range");
-		GETV(ev->mmap.pgoff);
-		GET32(ev->mmap.err);
-		ev->mmap.result = 0;
-		if (!ev->mmap.err)
-			GETADDR(ev->mmap.result);
-		break;
-	case TRACE_MUNMAP:
-		GETADDR(ev->munmap.addr);
-		GETV(ev->munmap.len);
-		GET32(ev->munmap.err);
-		break;
-	case TRACE_MREMAP:
-		GETADDR(ev->mremap.addr);
-		GETV(ev->mremap.old_len);
-		GETV(ev->mremap.new_len);
-		GET32(ev->mremap.flags);
-		GETV(ev->mremap.new_addr);
-		GET32(ev->mremap.err);
-		ev->mremap.result = 0;
-		if (!ev->mremap.err)
-			GETADDR(ev->mremap.result);
-		break;
-	case TRACE_MPROTECT:
-		GETADDR(ev->mprotect.addr);
-		GETV(ev->mprotect.len);
-		GET32(ev->mprotect.prot);
-		GET32(ev->mprotect.err);
-		break;
-	case TRACE_MADVISE:
-		GETADDR(ev->madvise.addr);
-		GETV(ev->madvise.len);
-		GET32(ev->madvise.advice);
-		GET32(ev->madvise.err);
-		break;
-	case TRACE_BRK:
-		GETADDR(ev->brk.request);
-		GETADDR(ev->brk.result);
-		break;
-	case TRACE_FAULT:
-		GETADDR(ev->fault.addr);
-		GET32(ev->fault.flags);
-		CHECK(!(ev->fault.flags & ~TRACE_FAULT_ALL), "unknown fault flags");
-		break;
-	case TRACE_ACCESS:
-		GETADDR(ev->access.addr);
-		GET32(ev->access.flags);
-		CHECK(!(ev->access.flags &
-			~(TRACE_FAULT_WRITE | TRACE_FAULT_EXEC | TRACE_FAULT_USER)),
-		      "unknown access flags");
-		break;
-	case TRACE_FORK:
-		GET32(ev->fork.child);
-		GET32(ev->fork.flags);
-		CHECK(!(ev->fork.flags & ~TRACE_FORK_ALL), "unknown fork flags");
-		break;
-	case TRACE_EXEC:
-		GETSTR(ev->exec.path, ev->exec.path_len);
-		break;
-	case TRACE_EXIT:
-		GETV(v);
-		if (v > UINT32_MAX)
-			goto too_large;
-		ev->exit.code = (int32_t)zigzag_decode(v);
-		GET32(ev->exit.flags);
-		CHECK(!(ev->exit.flags & ~TRACE_EXIT_ALL), "unknown exit flags");
-		break;
-	case TRACE_CMA_ALLOC:
-	case TRACE_CMA_RELEASE:
-		GET32(ev->cma.area);
-		GETBOUNDED(ev->cma.id, b->nr_cma, "cma allocation");
-		GETV(ev->cma.count);
-		ev->cma.align = 0;
-		ev->cma.err = 0;
-		if (type == TRACE_CMA_ALLOC) {
-			GETORDER(ev->cma.align);
-			GET32(ev->cma.err);
-		}
-		break;
-	case TRACE_MARK:
-		GETSTR(ev->mark.name, ev->mark.name_len);
-		break;
-	}
-	r->nr_by_type[type]++;
+		r->nr_by_type[type]++;
 	}
 	CHECK(n < r->chunk_left || p == end, "unexpected bytes after the chunk's last event");
 	goto done;
@@ -869,23 +865,10 @@ done:
 	r->cpu = cpu;
 	r->pid = pid;
 	r->tid = tid;
-	r->ctx_valid = ctx_valid;
 	r->nr_ctx = nr_ctx;
 	r->pos += n;
 	r->chunk_left -= (uint32_t)n;
 	return n;
-}
-
-int trace_next(trace_reader_t *r, trace_event_t *ev)
-{
-	if (__builtin_expect(r->chunk_left == 0, 0)) {
-		if (r->state <= 0)
-			return r->state;
-		int rc = load_chunk(r);
-		if (rc <= 0)
-			return rc;
-	}
-	return decode_run(r, ev, 1) ? 1 : -1;
 }
 
 ssize_t trace_next_batch(trace_reader_t *r, trace_event_t *evs, size_t max)
@@ -902,6 +885,11 @@ ssize_t trace_next_batch(trace_reader_t *r, trace_event_t *evs, size_t max)
 			break;
 	}
 	return n ? (ssize_t)n : r->state;
+}
+
+int trace_next(trace_reader_t *r, trace_event_t *ev)
+{
+	return (int)trace_next_batch(r, ev, 1);
 }
 
 uint64_t trace_position(const trace_reader_t *r)

@@ -38,8 +38,7 @@ typedef struct enc_state {
 	uint64_t last_addr;     /* previous address field */
 	uint32_t last_id;       /* previous object id */
 	uint32_t last_page;     /* previous page id */
-	uint32_t cpu, pid, tid; /* current context */
-	bool ctx_valid;         /* a context has been written in this chunk */
+	uint32_t cpu, pid, tid; /* current context, valid once nr_ctx > 0 */
 	uint32_t nr_ctx;        /* contexts defined in this chunk */
 	uint32_t ctx[FMT_MAX_CONTEXTS][3];      /* cpu, pid, tid by context index */
 	uint16_t ctx_slot[CTX_HASH_SLOTS];      /* open addressing: index + 1, 0 = empty */
@@ -317,7 +316,7 @@ static inline uint8_t *put_string(uint8_t *p, const char *s, uint32_t len)
 /* Encode ev at p (room for WRITER_EVENT_MAX bytes); returns the end. */
 static uint8_t *encode_event(uint8_t *p, enc_state_t *st, const trace_event_t *ev)
 {
-	bool ctx = !st->ctx_valid || ev->cpu != st->cpu || ev->pid != st->pid ||
+	bool ctx = !st->nr_ctx || ev->cpu != st->cpu || ev->pid != st->pid ||
 		   ev->tid != st->tid;
 	unsigned hdr = 0;       /* ALLOC / FREE header varint */
 	bool is_short = false;  /* header omitted: FMT_TAG_SHORT */
@@ -365,7 +364,6 @@ static uint8_t *encode_event(uint8_t *p, enc_state_t *st, const trace_event_t *e
 		st->cpu = ev->cpu;
 		st->pid = ev->pid;
 		st->tid = ev->tid;
-		st->ctx_valid = true;
 	}
 	p = varint_put(p, ev->ts - st->ts);
 	st->ts = ev->ts;

@@ -41,7 +41,10 @@ static inline int64_t zigzag_decode(uint64_t v)
 	return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
 }
 
-/* Out-of-line tail of varint_get for values of two bytes or more. */
+/*
+ * The general case of varint_get: values of three bytes or more, and any
+ * value within two bytes of end.  Inline, so decoded values stay in registers.
+ */
 static inline int varint_get_slow(const uint8_t **pp, const uint8_t *end,
 				  uint64_t *out)
 {
