@@ -43,12 +43,15 @@ endif
 TRACE_SRCS := traces/trace.c traces/trace_writer.c traces/trace_reader.c \
 	traces/text.c traces/trace_info.c
 WORKLOAD_SRCS := workloads/generate.c workloads/generate_kernel.c workloads/gen_common.c
+ENGINE_SRCS := engine/phys.c engine/buddy.c engine/pcp.c engine/page_alloc.c \
+	engine/compaction.c engine/page_isolation.c engine/cma.c engine/vmstat.c \
+	engine/phys_check.c
 CLI_SRCS := bench/mmbench.c bench/cmd_trace.c
 UNIT_SRCS := tests/unit/test_trace.c tests/unit/test_text.c \
-	tests/unit/test_generate.c tests/unit/test_info.c
+	tests/unit/test_generate.c tests/unit/test_info.c tests/unit/test_vmstat.c
 FUZZ_TARGETS := fuzz_trace fuzz_text
 
-LIB_SRCS := $(TRACE_SRCS) $(WORKLOAD_SRCS)
+LIB_SRCS := $(TRACE_SRCS) $(WORKLOAD_SRCS) $(ENGINE_SRCS)
 LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(O)/%.o)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(O)/%.o)

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "bench/microbench_cases.h"
+#include "engine/page_alloc.h"
+#include "engine/phys.h"
 #include "traces/trace.h"
 #include "workloads/generate.h"
 
@@ -83,4 +85,70 @@ uint64_t mb_trace_decode(const mb_trace_t *t)
 	}
 	trace_close(r);
 	return n;
+}
+
+/* ---------------------------------------------------------------- page allocator */
+
+struct mb_phys {
+	phys_t pm;
+};
+
+mb_phys_t *mb_phys_make(uint64_t mem_mib, int pcp_enabled)
+{
+	struct phys_config cfg;
+	char err[256];
+	mb_phys_t *m = malloc(sizeof(*m));
+
+	if (!m)
+		return NULL;
+	phys_config_default(&cfg);
+	cfg.mem_bytes = mem_mib << 20;
+	cfg.pcp_enabled = pcp_enabled;
+	if (phys_init(&m->pm, &cfg, err, sizeof(err))) {
+		fprintf(stderr, "microbench: %s\n", err);
+		free(m);
+		return NULL;
+	}
+	return m;
+}
+
+void mb_phys_free(mb_phys_t *m)
+{
+	if (m) {
+		phys_destroy(&m->pm);
+		free(m);
+	}
+}
+
+uint64_t mb_alloc_free_pairs(mb_phys_t *m, unsigned order, uint64_t n)
+{
+	uint64_t failed = 0;
+
+	for (uint64_t i = 0; i < n; i++) {
+		pfn_t pfn = alloc_pages(&m->pm, GFP_KERNEL, order, 0);
+
+		if (pfn == PFN_NONE)
+			failed++;
+		else
+			free_pages(&m->pm, pfn, order, 0);
+	}
+	return failed;
+}
+
+double mb_mem_init(uint64_t mem_mib)
+{
+	struct phys_config cfg;
+	char err[256];
+	phys_t pm;
+	double bpp;
+
+	phys_config_default(&cfg);
+	cfg.mem_bytes = mem_mib << 20;
+	if (phys_init(&pm, &cfg, err, sizeof(err))) {
+		fprintf(stderr, "microbench: %s\n", err);
+		return -1;
+	}
+	bpp = phys_metadata_bytes_per_page(&pm);
+	phys_destroy(&pm);
+	return bpp;
 }

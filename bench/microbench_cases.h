@@ -34,6 +34,28 @@ void mb_trace_free(mb_trace_t *t);
  */
 uint64_t mb_trace_decode(const mb_trace_t *t);
 
+/* A simulated machine for the page-allocator benchmarks. */
+typedef struct mb_phys mb_phys_t;
+
+/*
+ * Build a machine of mem_mib MiB (Linux defaults, 4 CPUs) with or without
+ * per-CPU lists.  Returns NULL after printing the error to stderr.
+ */
+mb_phys_t *mb_phys_make(uint64_t mem_mib, int pcp_enabled);
+void mb_phys_free(mb_phys_t *m);
+
+/*
+ * n times: alloc_pages(GFP_KERNEL, order) on CPU 0, then free it.  Returns
+ * the number of failed allocations (0 expected).
+ */
+uint64_t mb_alloc_free_pairs(mb_phys_t *m, unsigned order, uint64_t n);
+
+/*
+ * Initialise and tear down a machine of mem_mib MiB; returns host bytes of
+ * metadata per simulated page, or -1 on error.
+ */
+double mb_mem_init(uint64_t mem_mib);
+
 #ifdef __cplusplus
 }
 #endif

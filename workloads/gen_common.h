@@ -44,6 +44,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/gfp.h"
 #include "engine/prng.h"
 #include "traces/trace.h"
 
@@ -54,41 +55,6 @@
 
 #define PAGE_SHIFT	12
 #define PAGE_SIZE	(1ull << PAGE_SHIFT)    /* bytes */
-
-/*
- * gfp_t bits and the usual combinations, include/linux/gfp_types.h (v6.x
- * values; __GFP_SKIP_KASAN, __GFP_NOLOCKDEP are 0 in a kernel without
- * KASAN_HW_TAGS and LOCKDEP).  Named GFP_F_* for the kernel's __GFP_*, as
- * names with a leading underscore are reserved in C.
- */
-#define GFP_F_HIGHMEM		0x02u
-#define GFP_F_MOVABLE		0x08u
-#define GFP_F_RECLAIMABLE	0x10u
-#define GFP_F_HIGH		0x20u
-#define GFP_F_IO		0x40u
-#define GFP_F_FS		0x80u
-#define GFP_F_DIRECT_RECLAIM	0x400u
-#define GFP_F_KSWAPD_RECLAIM	0x800u
-#define GFP_F_NOWARN		0x2000u
-#define GFP_F_NORETRY		0x10000u
-#define GFP_F_COMP		0x40000u
-#define GFP_F_NOMEMALLOC	0x80000u
-#define GFP_F_HARDWALL		0x100000u
-#define GFP_F_RECLAIM		(GFP_F_DIRECT_RECLAIM | GFP_F_KSWAPD_RECLAIM)
-
-#define GFP_ATOMIC		(GFP_F_HIGH | GFP_F_KSWAPD_RECLAIM)
-#define GFP_KERNEL		(GFP_F_RECLAIM | GFP_F_IO | GFP_F_FS)
-#define GFP_USER		(GFP_KERNEL | GFP_F_HARDWALL)
-#define GFP_HIGHUSER		(GFP_USER | GFP_F_HIGHMEM)
-#define GFP_HIGHUSER_MOVABLE	(GFP_HIGHUSER | GFP_F_MOVABLE)
-#define GFP_TRANSHUGE_LIGHT	((GFP_HIGHUSER_MOVABLE | GFP_F_COMP | \
-				  GFP_F_NOMEMALLOC | GFP_F_NOWARN) & ~GFP_F_RECLAIM)
-/* page_frag_alloc()'s refill of the network fragment cache (mm/page_frag_cache.c) */
-#define GFP_PAGE_FRAG		(GFP_ATOMIC | GFP_F_COMP | GFP_F_NOWARN | \
-				 GFP_F_NORETRY | GFP_F_NOMEMALLOC)
-
-_Static_assert(GFP_KERNEL == 0xcc0, "GFP_KERNEL as in gfp_types.h");
-_Static_assert(GFP_HIGHUSER_MOVABLE == 0x100cca, "GFP_HIGHUSER_MOVABLE as in gfp_types.h");
 
 /* ---------------------------------------------------------------- virtual time */
 

@@ -1,0 +1,542 @@
+/*
+ * buddy.c - zone free lists: split, merge, migratetype fallback, pageblock
+ * stealing, the HIGHATOMIC reserve and the watermark test.
+ *
+ * Follows mm/page_alloc.c of Linux v6.6 (MAX_ORDER inclusive, the v6.3
+ * reserve rework): expand, __free_one_page, buddy_merge_likely,
+ * __rmqueue_smallest, __rmqueue, __rmqueue_fallback, find_suitable_fallback,
+ * can_steal_fallback, steal_suitable_fallback, move_freepages_block,
+ * reserve_highatomic_pageblock, unreserve_highatomic_pageblock and
+ * __zone_watermark_ok.  Watermark boosting is not modeled (there is no
+ * kswapd to undo it), so watermark_boost is always 0.
+ *
+ * Free lists are doubly linked through struct page.lru_next/lru_prev by pfn.
+ * A free block's head carries PG_buddy, its order and the migratetype of the
+ * list it is on (page.mt); the other pages of the block are all zero.
+ */
+#include "engine/buddy.h"
+
+#include <assert.h>
+
+/* fallbacks[] in mm/page_alloc.c: the other types to steal from, in order */
+static const uint8_t fallbacks[MIGRATE_PCPTYPES][MIGRATE_PCPTYPES - 1] = {
+	[MIGRATE_UNMOVABLE]   = { MIGRATE_RECLAIMABLE, MIGRATE_MOVABLE   },
+	[MIGRATE_MOVABLE]     = { MIGRATE_RECLAIMABLE, MIGRATE_UNMOVABLE },
+	[MIGRATE_RECLAIMABLE] = { MIGRATE_UNMOVABLE,   MIGRATE_MOVABLE   },
+};
+
+/*
+ * __mod_zone_freepage_state(): NR_FREE_PAGES counts the free lists except
+ * MIGRATE_ISOLATE ones (pages being isolated are not available).
+ */
+static inline void account_freepages(struct zone *zone, unsigned order, unsigned mt, int sign)
+{
+	int64_t nr = sign * ((int64_t)1 << order);
+
+	if (is_migrate_isolate(mt))
+		return;
+	zone->nr_free_pages += (uint64_t)nr;
+	if (is_migrate_cma(mt))
+		zone->nr_free_cma += (uint64_t)nr;
+}
+
+static inline void free_list_add(phys_t *pm, struct zone *zone, pfn_t pfn, unsigned order,
+				 unsigned mt, bool to_tail)
+{
+	struct free_area *area = &zone->free_area[order];
+	struct page *page = &pm->mem_map[pfn];
+
+	page->flags = PG_buddy;
+	page->order = (uint8_t)order;
+	page->mt = (uint8_t)mt;
+	if (to_tail) {
+		pfn_t tail = area->tail[mt];
+
+		page->lru_next = PFN_NONE;
+		page->lru_prev = tail;
+		if (tail != PFN_NONE)
+			pm->mem_map[tail].lru_next = pfn;
+		else
+			area->head[mt] = pfn;
+		area->tail[mt] = pfn;
+	} else {
+		pfn_t head = area->head[mt];
+
+		page->lru_prev = PFN_NONE;
+		page->lru_next = head;
+		if (head != PFN_NONE)
+			pm->mem_map[head].lru_prev = pfn;
+		else
+			area->tail[mt] = pfn;
+		area->head[mt] = pfn;
+	}
+	area->nr_free++;
+	area->nr_free_mt[mt]++;
+	pm->cost[COST_FREELIST_OP]++;
+	pm->cost[COST_PAGE_TOUCH]++;
+}
+
+static inline void free_list_del(phys_t *pm, struct zone *zone, pfn_t pfn, unsigned order)
+{
+	struct page *page = &pm->mem_map[pfn];
+	struct free_area *area = &zone->free_area[order];
+	unsigned mt = page->mt;
+
+	assert(page->flags & PG_buddy);
+	if (page->lru_prev != PFN_NONE)
+		pm->mem_map[page->lru_prev].lru_next = page->lru_next;
+	else
+		area->head[mt] = page->lru_next;
+	if (page->lru_next != PFN_NONE)
+		pm->mem_map[page->lru_next].lru_prev = page->lru_prev;
+	else
+		area->tail[mt] = page->lru_prev;
+	page->flags = 0;
+	area->nr_free--;
+	area->nr_free_mt[mt]--;
+	pm->cost[COST_FREELIST_OP]++;
+}
+
+void add_to_free_list(phys_t *pm, struct zone *zone, pfn_t pfn, unsigned order,
+		      unsigned mt, bool to_tail)
+{
+	free_list_add(pm, zone, pfn, order, mt, to_tail);
+}
+
+void del_page_from_free_list(phys_t *pm, struct zone *zone, pfn_t pfn, unsigned order)
+{
+	free_list_del(pm, zone, pfn, order);
+}
+
+void take_free_block(phys_t *pm, struct zone *zone, pfn_t pfn, unsigned order)
+{
+	account_freepages(zone, order, pm->mem_map[pfn].mt, -1);
+	del_page_from_free_list(pm, zone, pfn, order);
+}
+
+/* move_to_free_list(): onto the tail of another type's list, same order */
+static void move_to_free_list(phys_t *pm, struct zone *zone, pfn_t pfn, unsigned order, unsigned mt)
+{
+	account_freepages(zone, order, pm->mem_map[pfn].mt, -1);
+	del_page_from_free_list(pm, zone, pfn, order);
+	add_to_free_list(pm, zone, pfn, order, mt, true);
+	account_freepages(zone, order, mt, 1);
+}
+
+/*
+ * page_is_buddy(): the block at buddy_pfn is free at exactly `order` and in
+ * the same zone.  Blocks below pageblock order never cross a zone boundary
+ * (zones are pageblock aligned), so only larger ones compare zones.
+ */
+static inline bool page_is_buddy(const phys_t *pm, pfn_t pfn, pfn_t buddy_pfn, unsigned order)
+{
+	const struct page *buddy;
+
+	if (buddy_pfn >= pm->max_pfn)
+		return false;
+	buddy = &pm->mem_map[buddy_pfn];
+	if (!(buddy->flags & PG_buddy) || buddy->order != order)
+		return false;
+	return order < pm->pageblock_order ||
+	       pm->pageblock_zone[pfn >> pm->pageblock_order] ==
+	       pm->pageblock_zone[buddy_pfn >> pm->pageblock_order];
+}
+
+static inline bool migratetype_is_mergeable(unsigned mt)
+{
+	return mt < MIGRATE_PCPTYPES;
+}
+
+/*
+ * buddy_merge_likely(): if the block just freed could merge with a free
+ * block one order up once its own buddy is freed, put it at the tail so it
+ * is less likely to be allocated before that happens.
+ */
+static inline bool buddy_merge_likely(const phys_t *pm, pfn_t pfn, pfn_t buddy_pfn, unsigned order)
+{
+	pfn_t higher;
+
+	if (order >= pm->max_order - 1)
+		return false;
+	higher = buddy_pfn & pfn;
+	return page_is_buddy(pm, higher, higher ^ (1u << (order + 1)), order + 1);
+}
+
+/*
+ * __free_one_page(): the buddy system's free.  While the buddy of the block
+ * (pfn ^ (1 << order)) is free at the same order, take it off its list and
+ * continue with the combined block (pfn & buddy_pfn) one order up.  Blocks
+ * of pageblock order and above do not merge with a buddy of another type
+ * when either type cannot be merged (ISOLATE, CMA, HIGHATOMIC).
+ */
+void free_one_page(phys_t *pm, struct zone *zone, pfn_t pfn, unsigned order,
+		   unsigned mt, unsigned fpi)
+{
+	pfn_t buddy_pfn = pfn;
+	bool to_tail;
+
+	account_freepages(zone, order, mt, 1);  /* merging does not change the count */
+	pm->cost[COST_PAGE_TOUCH]++;
+	while (order < pm->max_order) {
+		buddy_pfn = pfn ^ (1u << order);
+		pm->cost[COST_PAGE_TOUCH]++;    /* the buddy's struct page */
+		if (!page_is_buddy(pm, pfn, buddy_pfn, order))
+			break;
+		if (order >= pm->pageblock_order) {
+			unsigned buddy_mt = get_pageblock_migratetype(pm, buddy_pfn);
+
+			if (mt != buddy_mt &&
+			    (!migratetype_is_mergeable(mt) || !migratetype_is_mergeable(buddy_mt)))
+				break;
+		}
+		free_list_del(pm, zone, buddy_pfn, order);
+		pfn &= buddy_pfn;
+		order++;
+	}
+	if (fpi & FPI_TO_TAIL)
+		to_tail = true;
+	else
+		to_tail = buddy_merge_likely(pm, pfn, buddy_pfn, order);
+	free_list_add(pm, zone, pfn, order, mt, to_tail);
+}
+
+/*
+ * expand(): having taken a block of order `high` for a request of order
+ * `low`, give the upper halves back to the free lists of mt, one per order.
+ */
+static inline void expand(phys_t *pm, struct zone *zone, pfn_t pfn, unsigned low,
+			  unsigned high, unsigned mt)
+{
+	while (high > low) {
+		high--;
+		free_list_add(pm, zone, pfn + (1u << high), high, mt, false);
+	}
+}
+
+pfn_t rmqueue_smallest(phys_t *pm, struct zone *zone, unsigned order, unsigned mt)
+{
+	for (unsigned cur = order; cur <= pm->max_order; cur++) {
+		pfn_t pfn = zone->free_area[cur].head[mt];
+
+		if (pfn == PFN_NONE)
+			continue;
+		free_list_del(pm, zone, pfn, cur);
+		expand(pm, zone, pfn, order, cur, mt);
+		account_freepages(zone, order, mt, -1);
+		pm->mem_map[pfn].mt = (uint8_t)mt;      /* set_pcppage_migratetype() */
+		return pfn;
+	}
+	return PFN_NONE;
+}
+
+/* can_steal_fallback() */
+static bool can_steal_fallback(const phys_t *pm, unsigned order, unsigned start_mt)
+{
+	if (order >= pm->pageblock_order)
+		return true;
+	return order >= pm->pageblock_order / 2 || start_mt == MIGRATE_RECLAIMABLE ||
+	       start_mt == MIGRATE_UNMOVABLE || !pm->group_by_mobility;
+}
+
+int find_suitable_fallback(const phys_t *pm, const struct free_area *area, unsigned order,
+			   unsigned mt, bool only_stealable, bool *can_steal)
+{
+	if (area->nr_free == 0)
+		return -1;
+	*can_steal = false;
+	for (unsigned i = 0; i < MIGRATE_PCPTYPES - 1; i++) {
+		unsigned fallback_mt = fallbacks[mt][i];
+
+		if (area->head[fallback_mt] == PFN_NONE)
+			continue;
+		if (can_steal_fallback(pm, order, mt))
+			*can_steal = true;
+		if (!only_stealable || *can_steal)
+			return (int)fallback_mt;
+	}
+	return -1;
+}
+
+void set_pageblock_migratetype(phys_t *pm, pfn_t pfn, unsigned mt)
+{
+	uint8_t *f = &pm->pageblock_flags[pfn >> pm->pageblock_order];
+
+	if (!pm->group_by_mobility && mt < MIGRATE_PCPTYPES)
+		mt = MIGRATE_UNMOVABLE;
+	*f = (uint8_t)((*f & ~PB_MIGRATETYPE_MASK) | mt);
+	pm->cost[COST_PAGEBLOCK_OP]++;
+}
+
+/*
+ * move_freepages(): move the free buddy blocks in [start, end] to the lists
+ * of mt; count PG_lru (movable) pages among the allocated ones.
+ */
+static uint64_t move_freepages(phys_t *pm, struct zone *zone, pfn_t start, pfn_t end,
+			       unsigned mt, uint64_t *nr_movable)
+{
+	uint64_t moved = 0;
+
+	for (uint64_t pfn = start; pfn <= end;) {
+		struct page *page = &pm->mem_map[pfn];
+
+		pm->cost[COST_PAGE_TOUCH]++;
+		if (!(page->flags & PG_buddy)) {
+			if (nr_movable && (page->flags & PG_lru))
+				*nr_movable += 1ull << page->order;
+			/* allocated and pcp heads skip their block; tails and reserved pages step */
+			pfn += (page->flags & (PG_head | PG_pcp | PG_isolated)) ? 1ull << page->order : 1;
+			continue;
+		}
+		unsigned order = page->order;
+
+		move_to_free_list(pm, zone, (pfn_t)pfn, order, mt);
+		pfn += 1ull << order;
+		moved += 1ull << order;
+	}
+	return moved;
+}
+
+uint64_t move_freepages_block(phys_t *pm, struct zone *zone, pfn_t pfn, unsigned mt,
+			      uint64_t *nr_movable)
+{
+	uint64_t start = pfn & ~(pm->pageblock_nr_pages - 1);
+	uint64_t end = start + pm->pageblock_nr_pages - 1;
+
+	if (nr_movable)
+		*nr_movable = 0;
+	/* Do not cross zone boundaries */
+	if (start < zone->zone_start_pfn)
+		start = pfn;
+	if (end >= zone_end_pfn(zone))
+		return 0;
+	return move_freepages(pm, zone, (pfn_t)start, (pfn_t)end, mt, nr_movable);
+}
+
+/*
+ * steal_suitable_fallback(): a fallback took a block of type
+ * get_pageblock_migratetype(pfn).  Blocks of pageblock order or larger
+ * change their pageblocks' type outright; smaller ones move the pageblock's
+ * free pages over and claim the pageblock when at least half of it is free
+ * or compatible with start_type.
+ */
+static void steal_suitable_fallback(phys_t *pm, struct zone *zone, pfn_t pfn,
+				    unsigned start_type, bool whole_block)
+{
+	unsigned current_order = pm->mem_map[pfn].order;
+	unsigned old_block_type = get_pageblock_migratetype(pm, pfn);
+	uint64_t free_pages, movable_pages, alike_pages;
+
+	if (is_migrate_highatomic(old_block_type))
+		goto single_page;
+	if (current_order >= pm->pageblock_order) {
+		/* change_pageblock_range() */
+		for (uint64_t n = 0; n < 1ull << (current_order - pm->pageblock_order); n++)
+			set_pageblock_migratetype(pm, (pfn_t)(pfn + (n << pm->pageblock_order)), start_type);
+		pm->ev.extfrag_steal++;
+		goto single_page;
+	}
+	if (!whole_block)
+		goto single_page;
+	free_pages = move_freepages_block(pm, zone, pfn, start_type, &movable_pages);
+	if (!free_pages)
+		goto single_page;
+	if (start_type == MIGRATE_MOVABLE)
+		alike_pages = movable_pages;
+	else if (old_block_type == MIGRATE_MOVABLE)
+		alike_pages = pm->pageblock_nr_pages - (free_pages + movable_pages);
+	else
+		alike_pages = 0;
+	if (free_pages + alike_pages >= (pm->pageblock_nr_pages >> 1) || !pm->group_by_mobility) {
+		set_pageblock_migratetype(pm, pfn, start_type);
+		pm->ev.extfrag_steal++;
+	}
+	return;
+single_page:
+	move_to_free_list(pm, zone, pfn, current_order, start_type);
+}
+
+/*
+ * __rmqueue_fallback(): take the largest free block of a fallback type (the
+ * smallest when a movable request cannot steal the whole pageblock), steal
+ * it onto start_type's lists and report success; the caller retries
+ * __rmqueue_smallest().  With ALLOC_NOFRAGMENT, blocks smaller than a
+ * pageblock are not stolen.  Each success is one mm_page_alloc_extfrag.
+ */
+static bool rmqueue_fallback(phys_t *pm, struct zone *zone, unsigned order,
+			     unsigned start_mt, unsigned alloc_flags)
+{
+	const struct free_area *area = NULL;
+	int cur, min_order = (int)order, fallback_mt = -1;
+	bool can_steal = false;
+
+	if (order < pm->pageblock_order && (alloc_flags & ALLOC_NOFRAGMENT))
+		min_order = (int)pm->pageblock_order;
+	for (cur = (int)pm->max_order; cur >= min_order; cur--) {
+		area = &zone->free_area[cur];
+		fallback_mt = find_suitable_fallback(pm, area, (unsigned)cur, start_mt, false, &can_steal);
+		if (fallback_mt == -1)
+			continue;
+		if (!can_steal && start_mt == MIGRATE_MOVABLE && cur > (int)order)
+			goto find_smallest;
+		goto do_steal;
+	}
+	return false;
+find_smallest:
+	for (cur = (int)order; cur <= (int)pm->max_order; cur++) {
+		area = &zone->free_area[cur];
+		fallback_mt = find_suitable_fallback(pm, area, (unsigned)cur, start_mt, false, &can_steal);
+		if (fallback_mt != -1)
+			break;
+	}
+	assert(cur <= (int)pm->max_order);
+do_steal:
+	steal_suitable_fallback(pm, zone, area->head[fallback_mt], start_mt, can_steal);
+	pm->ev.extfrag++;
+	return true;
+}
+
+pfn_t buddy_rmqueue(phys_t *pm, struct zone *zone, unsigned order, unsigned mt,
+		    unsigned alloc_flags)
+{
+	pfn_t pfn;
+
+	/*
+	 * Balance movable allocations between regular and CMA areas by
+	 * allocating from CMA when over half of the zone's free memory is in
+	 * the CMA area.
+	 */
+	if ((alloc_flags & ALLOC_CMA) && zone->nr_free_cma > zone->nr_free_pages / 2) {
+		pfn = rmqueue_smallest(pm, zone, order, MIGRATE_CMA);
+		if (pfn != PFN_NONE)
+			return pfn;
+	}
+	for (;;) {
+		pfn = rmqueue_smallest(pm, zone, order, mt);
+		if (pfn != PFN_NONE)
+			return pfn;
+		if (alloc_flags & ALLOC_CMA) {
+			pfn = rmqueue_smallest(pm, zone, order, MIGRATE_CMA);
+			if (pfn != PFN_NONE)
+				return pfn;
+		}
+		if (!rmqueue_fallback(pm, zone, order, mt, alloc_flags))
+			return PFN_NONE;
+	}
+}
+
+#define ALLOC_RESERVES (ALLOC_NON_BLOCK | ALLOC_MIN_RESERVE | ALLOC_HIGHATOMIC | ALLOC_OOM)
+
+bool zone_watermark_ok(phys_t *pm, const struct zone *z, unsigned order,
+		       uint64_t mark, unsigned highest_zoneidx,
+		       unsigned alloc_flags, int64_t free_pages)
+{
+	int64_t min = (int64_t)mark;
+	int64_t unusable = (1ll << order) - 1;
+
+	pm->cost[COST_WMARK_CHECK]++;
+	/* __zone_watermark_unusable_free() */
+	if (!(alloc_flags & ALLOC_RESERVES))
+		unusable += (int64_t)z->nr_reserved_highatomic;
+	if (!(alloc_flags & ALLOC_CMA))
+		unusable += (int64_t)z->nr_free_cma;
+	free_pages -= unusable;
+	if (alloc_flags & ALLOC_RESERVES) {
+		/* __GFP_HIGH allows access to 50% of the min reserve as well as OOM */
+		if (alloc_flags & ALLOC_MIN_RESERVE) {
+			min -= min / 2;
+			/* non-blocking __GFP_HIGH (GFP_ATOMIC) goes deeper still */
+			if (alloc_flags & ALLOC_NON_BLOCK)
+				min -= min / 4;
+		}
+		if (alloc_flags & ALLOC_OOM)
+			min -= min / 2;
+	}
+	if (free_pages <= min + (int64_t)z->lowmem_reserve[highest_zoneidx])
+		return false;
+	if (!order)
+		return true;
+	/* for a high-order request, check at least one suitable block is free */
+	for (unsigned o = order; o <= pm->max_order; o++) {
+		const struct free_area *area = &z->free_area[o];
+
+		if (!area->nr_free)
+			continue;
+		for (unsigned mt = 0; mt < MIGRATE_PCPTYPES; mt++)
+			if (area->head[mt] != PFN_NONE)
+				return true;
+		if ((alloc_flags & ALLOC_CMA) && area->head[MIGRATE_CMA] != PFN_NONE)
+			return true;
+		if ((alloc_flags & (ALLOC_HIGHATOMIC | ALLOC_OOM)) &&
+		    area->head[MIGRATE_HIGHATOMIC] != PFN_NONE)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * reserve_highatomic_pageblock(): after a high-order atomic allocation,
+ * reserve its pageblock for future ones: at most ~1% of the zone, and none
+ * when 1% is less than a pageblock.
+ */
+void reserve_highatomic_pageblock(phys_t *pm, pfn_t pfn, struct zone *zone)
+{
+	uint64_t max_managed;
+	unsigned mt;
+
+	if (zone->managed_pages / 100 < pm->pageblock_nr_pages)
+		return;
+	max_managed = (zone->managed_pages / 100 + pm->pageblock_nr_pages - 1) &
+		      ~(pm->pageblock_nr_pages - 1);
+	if (zone->nr_reserved_highatomic >= max_managed)
+		return;
+	pm->cost[COST_ZONE_LOCK]++;
+	mt = get_pageblock_migratetype(pm, pfn);
+	if (migratetype_is_mergeable(mt)) {
+		zone->nr_reserved_highatomic += pm->pageblock_nr_pages;
+		set_pageblock_migratetype(pm, pfn, MIGRATE_HIGHATOMIC);
+		move_freepages_block(pm, zone, pfn, MIGRATE_HIGHATOMIC, NULL);
+		pm->ev.highatomic_reserve++;
+	}
+}
+
+/*
+ * unreserve_highatomic_pageblock(): under memory pressure, give one
+ * HIGHATOMIC pageblock of zone back to type mt; keeps the last one unless
+ * force.  Returns true if a pageblock with free pages was converted.
+ */
+bool unreserve_highatomic_pageblock(phys_t *pm, struct zone *zone, unsigned mt, bool force)
+{
+	if (!force && zone->nr_reserved_highatomic <= pm->pageblock_nr_pages)
+		return false;
+	pm->cost[COST_ZONE_LOCK]++;
+	for (unsigned order = 0; order <= pm->max_order; order++) {
+		pfn_t pfn = zone->free_area[order].head[MIGRATE_HIGHATOMIC];
+
+		if (pfn == PFN_NONE)
+			continue;
+		if (is_migrate_highatomic(get_pageblock_migratetype(pm, pfn))) {
+			uint64_t dec = zone->nr_reserved_highatomic < pm->pageblock_nr_pages ?
+				       zone->nr_reserved_highatomic : pm->pageblock_nr_pages;
+
+			zone->nr_reserved_highatomic -= dec;
+		}
+		set_pageblock_migratetype(pm, pfn, mt);
+		if (move_freepages_block(pm, zone, pfn, mt, NULL)) {
+			pm->ev.highatomic_unreserve++;
+			return true;
+		}
+	}
+	return false;
+}
+
+pfn_t find_free_block_head(const phys_t *pm, pfn_t pfn)
+{
+	for (unsigned order = 0; order <= pm->max_order; order++) {
+		pfn_t head = pfn & ~((1u << order) - 1);
+		const struct page *p = &pm->mem_map[head];
+
+		if ((p->flags & PG_buddy) && p->order >= order && head + (1ull << p->order) > pfn)
+			return head;
+	}
+	return PFN_NONE;
+}

@@ -1,0 +1,154 @@
+/*
+ * pcp.h - per-CPU page lists (struct per_cpu_pages): a small LIFO cache of
+ * free pages per CPU and zone in front of the buddy free lists, refilled and
+ * drained in batches under the zone lock (mm/page_alloc.c, v6.6).
+ *
+ * Lists per pcp: one per (order 0..PAGE_ALLOC_COSTLY_ORDER, pcp migratetype)
+ * and one for pageblock-order (THP) blocks, as order_to_pindex() numbers
+ * them.  Pages on a pcp list count as allocated in NR_FREE_PAGES, as in the
+ * kernel.
+ */
+#ifndef MMBENCH_PCP_H
+#define MMBENCH_PCP_H
+
+#include "engine/phys.h"
+
+/* pcp_allowed_order(): orders that may sit on a per-CPU list */
+static inline bool pcp_allowed_order(const phys_t *pm, unsigned order)
+{
+	return order <= PAGE_ALLOC_COSTLY_ORDER ||
+	       (pm->cfg.thp_pcp && order == pm->pageblock_order);
+}
+
+/* order_to_pindex() / pindex_to_order() */
+static inline unsigned order_to_pindex(unsigned mt, unsigned order)
+{
+	return order > PAGE_ALLOC_COSTLY_ORDER ? NR_LOWORDER_PCP_LISTS
+					       : MIGRATE_PCPTYPES * order + mt;
+}
+
+static inline unsigned pindex_to_order(const phys_t *pm, unsigned pindex)
+{
+	return pindex == NR_LOWORDER_PCP_LISTS ? pm->pageblock_order : pindex / MIGRATE_PCPTYPES;
+}
+
+/* zone_batchsize(): pages moved per refill/drain, 2^n - 1, at most 63 */
+int zone_batchsize(const struct zone *zone);
+
+/*
+ * zone_highsize(): the pcp high mark in pages: the zone's low watermark
+ * (or managed / high_fraction when the sysctl is set) split over the node's
+ * CPUs, at least 4 * batch.
+ */
+int zone_highsize(const struct zone *zone, int batch, unsigned node_cpus, unsigned high_fraction);
+
+void pcp_init(struct per_cpu_pages *pcp, int high, int batch);
+
+static inline void pcp_list_add(phys_t *pm, struct per_cpu_pages *pcp, unsigned pindex,
+				pfn_t pfn, bool to_tail)
+{
+	struct page *page = &pm->mem_map[pfn];
+
+	page->flags = PG_pcp;
+	if (to_tail) {
+		page->lru_next = PFN_NONE;
+		page->lru_prev = pcp->tail[pindex];
+		if (pcp->tail[pindex] != PFN_NONE)
+			pm->mem_map[pcp->tail[pindex]].lru_next = pfn;
+		else
+			pcp->head[pindex] = pfn;
+		pcp->tail[pindex] = pfn;
+	} else {
+		page->lru_prev = PFN_NONE;
+		page->lru_next = pcp->head[pindex];
+		if (pcp->head[pindex] != PFN_NONE)
+			pm->mem_map[pcp->head[pindex]].lru_prev = pfn;
+		else
+			pcp->tail[pindex] = pfn;
+		pcp->head[pindex] = pfn;
+	}
+	pm->cost[COST_PCP_LIST_OP]++;
+}
+
+static inline void pcp_list_del(phys_t *pm, struct per_cpu_pages *pcp, unsigned pindex, pfn_t pfn)
+{
+	struct page *page = &pm->mem_map[pfn];
+
+	if (page->lru_prev != PFN_NONE)
+		pm->mem_map[page->lru_prev].lru_next = page->lru_next;
+	else
+		pcp->head[pindex] = page->lru_next;
+	if (page->lru_next != PFN_NONE)
+		pm->mem_map[page->lru_next].lru_prev = page->lru_prev;
+	else
+		pcp->tail[pindex] = page->lru_prev;
+	page->flags = 0;
+	pm->cost[COST_PCP_LIST_OP]++;
+}
+
+/* The refill path of rmqueue_pcplist(): rmqueue_bulk() then take one. */
+pfn_t rmqueue_pcplist_slow(phys_t *pm, struct zone *zone, struct per_cpu_pages *pcp,
+			   unsigned order, unsigned mt, unsigned alloc_flags);
+
+/*
+ * rmqueue_pcplist(): take a block of 2^order pages of migratetype mt from
+ * cpu's list for zone, refilling the list with rmqueue_bulk() when empty.
+ * Returns the head pfn or PFN_NONE.
+ */
+static inline pfn_t rmqueue_pcplist(phys_t *pm, struct zone *zone, unsigned order, unsigned mt,
+				    unsigned alloc_flags, unsigned cpu)
+{
+	struct per_cpu_pages *pcp = &zone->pcp[cpu];
+	unsigned pindex = order_to_pindex(mt, order);
+	pfn_t pfn = pcp->head[pindex];
+
+	pm->cost[COST_PCP_LOCK]++;
+	/* on allocation, reduce the number of pages that are batch freed */
+	pcp->free_factor >>= 1;
+	if (pfn == PFN_NONE)
+		return rmqueue_pcplist_slow(pm, zone, pcp, order, mt, alloc_flags);
+	pcp_list_del(pm, pcp, pindex, pfn);
+	pcp->count -= 1 << order;
+	return pfn;
+}
+
+/* The rest of free_unref_page(): isolated pageblocks, and draining past high. */
+void free_unref_page_slow(phys_t *pm, struct zone *zone, struct per_cpu_pages *pcp,
+			  pfn_t pfn, unsigned order, unsigned mt, unsigned pindex);
+
+/*
+ * free_unref_page(): free a block (pcp_allowed_order) onto cpu's list, or to
+ * the buddy lists if its pageblock is isolated; drains a batch when the list
+ * passes pcp->high (free_unref_page_commit).  HIGHATOMIC and CMA blocks sit
+ * on the movable list and keep their type in page.mt for the drain.
+ */
+static inline void free_unref_page(phys_t *pm, struct zone *zone, pfn_t pfn, unsigned order,
+				   unsigned cpu)
+{
+	struct per_cpu_pages *pcp = &zone->pcp[cpu];
+	unsigned mt = get_pageblock_migratetype(pm, pfn);     /* free_unref_page_prepare() */
+	unsigned pindex;
+
+	if (mt >= MIGRATE_PCPTYPES && is_migrate_isolate(mt)) {
+		free_unref_page_slow(pm, zone, pcp, pfn, order, mt, 0);
+		return;
+	}
+	pindex = order_to_pindex(mt >= MIGRATE_PCPTYPES ? MIGRATE_MOVABLE : mt, order);
+	pm->cost[COST_PCP_LOCK]++;
+	pcp_list_add(pm, pcp, pindex, pfn, false);
+	pm->mem_map[pfn].order = (uint8_t)order;
+	pm->mem_map[pfn].mt = (uint8_t)mt;
+	pcp->count += 1 << order;
+	if (pcp->count >= pcp->high || (pcp->free_factor && order && order <= PAGE_ALLOC_COSTLY_ORDER))
+		free_unref_page_slow(pm, zone, pcp, pfn, order, mt, pindex);
+}
+
+/* free_pcppages_bulk(): return `count` pages from pcp to the buddy lists,
+ * round-robin over the lists starting at pindex, coldest first. */
+void free_pcppages_bulk(phys_t *pm, struct zone *zone, int count, struct per_cpu_pages *pcp,
+			unsigned pindex);
+
+/* drain_all_pages(): empty every CPU's lists of zone (all zones if NULL). */
+void drain_all_pages(phys_t *pm, struct zone *zone);
+
+#endif /* MMBENCH_PCP_H */
