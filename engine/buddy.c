@@ -40,11 +40,16 @@ static inline void account_freepages(struct zone *zone, unsigned order, unsigned
 		zone->nr_free_cma += (uint64_t)nr;
 }
 
-static inline void free_list_add(phys_t *pm, struct zone *zone, pfn_t pfn, unsigned order,
-				 unsigned mt, bool to_tail)
+/*
+ * The list primitives take the memmap as a local so that the compiler need
+ * not reload it after every store through a struct page; their work is
+ * counted by the callers, in bulk.
+ */
+static inline void free_list_add(struct page *mem_map, struct zone *zone, pfn_t pfn,
+				 unsigned order, unsigned mt, bool to_tail)
 {
 	struct free_area *area = &zone->free_area[order];
-	struct page *page = &pm->mem_map[pfn];
+	struct page *page = &mem_map[pfn];
 
 	page->flags = PG_buddy;
 	page->order = (uint8_t)order;
@@ -54,58 +59,65 @@ static inline void free_list_add(phys_t *pm, struct zone *zone, pfn_t pfn, unsig
 
 		page->lru_next = PFN_NONE;
 		page->lru_prev = tail;
-		if (tail != PFN_NONE)
-			pm->mem_map[tail].lru_next = pfn;
-		else
+		if (tail != PFN_NONE) {
+			mem_map[tail].lru_next = pfn;
+		} else {
 			area->head[mt] = pfn;
+			zone->free_mask[mt] |= (uint16_t)(1u << order);
+		}
 		area->tail[mt] = pfn;
 	} else {
 		pfn_t head = area->head[mt];
 
 		page->lru_prev = PFN_NONE;
 		page->lru_next = head;
-		if (head != PFN_NONE)
-			pm->mem_map[head].lru_prev = pfn;
-		else
+		if (head != PFN_NONE) {
+			mem_map[head].lru_prev = pfn;
+		} else {
 			area->tail[mt] = pfn;
+			zone->free_mask[mt] |= (uint16_t)(1u << order);
+		}
 		area->head[mt] = pfn;
 	}
 	area->nr_free++;
 	area->nr_free_mt[mt]++;
-	pm->cost[COST_FREELIST_OP]++;
-	pm->cost[COST_PAGE_TOUCH]++;
 }
 
-static inline void free_list_del(phys_t *pm, struct zone *zone, pfn_t pfn, unsigned order)
+static inline void free_list_del(struct page *mem_map, struct zone *zone, pfn_t pfn, unsigned order)
 {
-	struct page *page = &pm->mem_map[pfn];
+	struct page *page = &mem_map[pfn];
 	struct free_area *area = &zone->free_area[order];
+	pfn_t next = page->lru_next, prev = page->lru_prev;
 	unsigned mt = page->mt;
 
 	assert(page->flags & PG_buddy);
-	if (page->lru_prev != PFN_NONE)
-		pm->mem_map[page->lru_prev].lru_next = page->lru_next;
+	if (prev != PFN_NONE)
+		mem_map[prev].lru_next = next;
 	else
-		area->head[mt] = page->lru_next;
-	if (page->lru_next != PFN_NONE)
-		pm->mem_map[page->lru_next].lru_prev = page->lru_prev;
+		area->head[mt] = next;
+	if (next != PFN_NONE)
+		mem_map[next].lru_prev = prev;
 	else
-		area->tail[mt] = page->lru_prev;
+		area->tail[mt] = prev;
+	if (prev == PFN_NONE && next == PFN_NONE)
+		zone->free_mask[mt] &= (uint16_t)~(1u << order);
 	page->flags = 0;
 	area->nr_free--;
 	area->nr_free_mt[mt]--;
-	pm->cost[COST_FREELIST_OP]++;
 }
 
 void add_to_free_list(phys_t *pm, struct zone *zone, pfn_t pfn, unsigned order,
 		      unsigned mt, bool to_tail)
 {
-	free_list_add(pm, zone, pfn, order, mt, to_tail);
+	free_list_add(pm->mem_map, zone, pfn, order, mt, to_tail);
+	pm->cost[COST_FREELIST_OP]++;
+	pm->cost[COST_PAGE_TOUCH]++;
 }
 
 void del_page_from_free_list(phys_t *pm, struct zone *zone, pfn_t pfn, unsigned order)
 {
-	free_list_del(pm, zone, pfn, order);
+	free_list_del(pm->mem_map, zone, pfn, order);
+	pm->cost[COST_FREELIST_OP]++;
 }
 
 void take_free_block(phys_t *pm, struct zone *zone, pfn_t pfn, unsigned order)
@@ -123,23 +135,39 @@ static void move_to_free_list(phys_t *pm, struct zone *zone, pfn_t pfn, unsigned
 	account_freepages(zone, order, mt, 1);
 }
 
+/* What the merge loop reads of phys_t, copied to a local once per call */
+struct buddy_geom {
+	struct page *mem_map;
+	const uint8_t *pageblock_zone;
+	pfn_t max_pfn;
+	unsigned pageblock_order;
+	unsigned max_order;
+};
+
+static inline struct buddy_geom buddy_geom(const phys_t *pm)
+{
+	return (struct buddy_geom){ pm->mem_map, pm->pageblock_zone, pm->max_pfn,
+				    pm->pageblock_order, pm->max_order };
+}
+
 /*
  * page_is_buddy(): the block at buddy_pfn is free at exactly `order` and in
  * the same zone.  Blocks below pageblock order never cross a zone boundary
  * (zones are pageblock aligned), so only larger ones compare zones.
  */
-static inline bool page_is_buddy(const phys_t *pm, pfn_t pfn, pfn_t buddy_pfn, unsigned order)
+static inline bool page_is_buddy(const struct buddy_geom *g, pfn_t pfn, pfn_t buddy_pfn,
+				 unsigned order)
 {
 	const struct page *buddy;
 
-	if (buddy_pfn >= pm->max_pfn)
+	if (buddy_pfn >= g->max_pfn)
 		return false;
-	buddy = &pm->mem_map[buddy_pfn];
+	buddy = &g->mem_map[buddy_pfn];
 	if (!(buddy->flags & PG_buddy) || buddy->order != order)
 		return false;
-	return order < pm->pageblock_order ||
-	       pm->pageblock_zone[pfn >> pm->pageblock_order] ==
-	       pm->pageblock_zone[buddy_pfn >> pm->pageblock_order];
+	return order < g->pageblock_order ||
+	       g->pageblock_zone[pfn >> g->pageblock_order] ==
+	       g->pageblock_zone[buddy_pfn >> g->pageblock_order];
 }
 
 static inline bool migratetype_is_mergeable(unsigned mt)
@@ -152,14 +180,15 @@ static inline bool migratetype_is_mergeable(unsigned mt)
  * block one order up once its own buddy is freed, put it at the tail so it
  * is less likely to be allocated before that happens.
  */
-static inline bool buddy_merge_likely(const phys_t *pm, pfn_t pfn, pfn_t buddy_pfn, unsigned order)
+static inline bool buddy_merge_likely(const struct buddy_geom *g, pfn_t pfn, pfn_t buddy_pfn,
+				      unsigned order)
 {
 	pfn_t higher;
 
-	if (order >= pm->max_order - 1)
+	if (order >= g->max_order - 1)
 		return false;
 	higher = buddy_pfn & pfn;
-	return page_is_buddy(pm, higher, higher ^ (1u << (order + 1)), order + 1);
+	return page_is_buddy(g, higher, higher ^ (1u << (order + 1)), order + 1);
 }
 
 /*
@@ -172,32 +201,36 @@ static inline bool buddy_merge_likely(const phys_t *pm, pfn_t pfn, pfn_t buddy_p
 void free_one_page(phys_t *pm, struct zone *zone, pfn_t pfn, unsigned order,
 		   unsigned mt, unsigned fpi)
 {
+	const struct buddy_geom g = buddy_geom(pm);
+	unsigned merged = 0;
 	pfn_t buddy_pfn = pfn;
 	bool to_tail;
 
 	account_freepages(zone, order, mt, 1);  /* merging does not change the count */
-	pm->cost[COST_PAGE_TOUCH]++;
-	while (order < pm->max_order) {
+	while (order < g.max_order) {
 		buddy_pfn = pfn ^ (1u << order);
-		pm->cost[COST_PAGE_TOUCH]++;    /* the buddy's struct page */
-		if (!page_is_buddy(pm, pfn, buddy_pfn, order))
+		if (!page_is_buddy(&g, pfn, buddy_pfn, order))
 			break;
-		if (order >= pm->pageblock_order) {
+		if (order >= g.pageblock_order) {
 			unsigned buddy_mt = get_pageblock_migratetype(pm, buddy_pfn);
 
 			if (mt != buddy_mt &&
 			    (!migratetype_is_mergeable(mt) || !migratetype_is_mergeable(buddy_mt)))
 				break;
 		}
-		free_list_del(pm, zone, buddy_pfn, order);
+		free_list_del(g.mem_map, zone, buddy_pfn, order);
+		merged++;
 		pfn &= buddy_pfn;
 		order++;
 	}
 	if (fpi & FPI_TO_TAIL)
 		to_tail = true;
 	else
-		to_tail = buddy_merge_likely(pm, pfn, buddy_pfn, order);
-	free_list_add(pm, zone, pfn, order, mt, to_tail);
+		to_tail = buddy_merge_likely(&g, pfn, buddy_pfn, order);
+	free_list_add(g.mem_map, zone, pfn, order, mt, to_tail);
+	/* the block and each buddy looked at; one list_del per merge, one list_add */
+	pm->cost[COST_PAGE_TOUCH] += 2 + merged;
+	pm->cost[COST_FREELIST_OP] += 1 + merged;
 }
 
 /*
@@ -207,20 +240,27 @@ void free_one_page(phys_t *pm, struct zone *zone, pfn_t pfn, unsigned order,
 static inline void expand(phys_t *pm, struct zone *zone, pfn_t pfn, unsigned low,
 			  unsigned high, unsigned mt)
 {
+	struct page *mem_map = pm->mem_map;
+
+	pm->cost[COST_FREELIST_OP] += high - low;
+	pm->cost[COST_PAGE_TOUCH] += high - low;
 	while (high > low) {
 		high--;
-		free_list_add(pm, zone, pfn + (1u << high), high, mt, false);
+		free_list_add(mem_map, zone, pfn + (1u << high), high, mt, false);
 	}
 }
 
 pfn_t rmqueue_smallest(phys_t *pm, struct zone *zone, unsigned order, unsigned mt)
 {
-	for (unsigned cur = order; cur <= pm->max_order; cur++) {
+	/* the smallest non-empty list at or above order, from the mask */
+	unsigned mask = (unsigned)zone->free_mask[mt] >> order;
+
+	if (mask) {
+		unsigned cur = order + (unsigned)__builtin_ctz(mask);
 		pfn_t pfn = zone->free_area[cur].head[mt];
 
-		if (pfn == PFN_NONE)
-			continue;
-		free_list_del(pm, zone, pfn, cur);
+		free_list_del(pm->mem_map, zone, pfn, cur);
+		pm->cost[COST_FREELIST_OP]++;
 		expand(pm, zone, pfn, order, cur, mt);
 		account_freepages(zone, order, mt, -1);
 		pm->mem_map[pfn].mt = (uint8_t)mt;      /* set_pcppage_migratetype() */
@@ -455,22 +495,19 @@ bool zone_watermark_ok(phys_t *pm, const struct zone *z, unsigned order,
 		return false;
 	if (!order)
 		return true;
-	/* for a high-order request, check at least one suitable block is free */
-	for (unsigned o = order; o <= pm->max_order; o++) {
-		const struct free_area *area = &z->free_area[o];
+	/*
+	 * For a high-order request, check at least one suitable block is free:
+	 * the kernel's loop over orders and types, as one test of the
+	 * non-empty-list masks.
+	 */
+	unsigned mask = (unsigned)z->free_mask[MIGRATE_UNMOVABLE] | z->free_mask[MIGRATE_MOVABLE] |
+			z->free_mask[MIGRATE_RECLAIMABLE];
 
-		if (!area->nr_free)
-			continue;
-		for (unsigned mt = 0; mt < MIGRATE_PCPTYPES; mt++)
-			if (area->head[mt] != PFN_NONE)
-				return true;
-		if ((alloc_flags & ALLOC_CMA) && area->head[MIGRATE_CMA] != PFN_NONE)
-			return true;
-		if ((alloc_flags & (ALLOC_HIGHATOMIC | ALLOC_OOM)) &&
-		    area->head[MIGRATE_HIGHATOMIC] != PFN_NONE)
-			return true;
-	}
-	return false;
+	if (alloc_flags & ALLOC_CMA)
+		mask |= z->free_mask[MIGRATE_CMA];
+	if (alloc_flags & (ALLOC_HIGHATOMIC | ALLOC_OOM))
+		mask |= z->free_mask[MIGRATE_HIGHATOMIC];
+	return (mask >> order) != 0;
 }
 
 /*

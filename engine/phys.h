@@ -171,6 +171,7 @@ struct zone {
 	uint64_t nr_isolated_free;      /* free pages held by scanners, off the lists */
 	uint64_t nr_isolate_pageblock;  /* pageblocks of MIGRATE_ISOLATE (has_isolate_pageblock) */
 	struct free_area free_area[MAX_ORDER_LIMIT + 1];
+	uint16_t free_mask[MIGRATE_TYPES]; /* bit o set iff free_area[o].head[type] is not empty */
 	struct per_cpu_pages *pcp;      /* [nr_cpus] */
 	int pcp_high;                   /* per-CPU high computed for this zone */
 	int pcp_batch;                  /* per-CPU batch computed for this zone */

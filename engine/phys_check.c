@@ -59,6 +59,10 @@ static int64_t check_free_list(const phys_t *pm, const struct zone *z, unsigned 
 		*pages += 1ull << order;
 		prev = pfn;
 	}
+	if (!!(z->free_mask[mt] & (1u << order)) != (n > 0))
+		return fail(msg, msglen, "zone %s free_mask[%s] bit %u is %d, list holds %lld blocks",
+			    z->name, migratetype_names[mt], order, !!(z->free_mask[mt] & (1u << order)),
+			    (long long)n);
 	if (area->tail[mt] != prev)
 		return fail(msg, msglen, "zone %s free list order %u %s: tail %u, last block %u",
 			    z->name, order, migratetype_names[mt], area->tail[mt], prev);
