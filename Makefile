@@ -48,7 +48,8 @@ ENGINE_SRCS := engine/phys.c engine/buddy.c engine/pcp.c engine/page_alloc.c \
 	engine/phys_check.c
 CLI_SRCS := bench/mmbench.c bench/cmd_trace.c
 UNIT_SRCS := tests/unit/test_trace.c tests/unit/test_text.c \
-	tests/unit/test_generate.c tests/unit/test_info.c tests/unit/test_vmstat.c
+	tests/unit/test_generate.c tests/unit/test_info.c tests/unit/test_vmstat.c \
+	tests/unit/test_buddy.c tests/unit/test_cma.c
 FUZZ_TARGETS := fuzz_trace fuzz_text
 
 LIB_SRCS := $(TRACE_SRCS) $(WORKLOAD_SRCS) $(ENGINE_SRCS)

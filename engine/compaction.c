@@ -267,7 +267,8 @@ static void isolate_freepages(struct compact_control *cc)
 /*
  * isolate_migratepages(): from the migrate scanner, find the next
  * pageblock worth scanning (async: MOVABLE/CMA only, not skipped) and take
- * up to COMPACT_CLUSTER_MAX order-0 movable pages from it.
+ * up to COMPACT_CLUSTER_MAX order-0 movable pages from it; one pageblock
+ * per call.
  */
 static void isolate_migratepages(struct compact_control *cc)
 {
@@ -309,6 +310,11 @@ static void isolate_migratepages(struct compact_control *cc)
 		if (!cc->nr_migratepages && pfn >= end)
 			set_pageblock_skip(pm, start);
 		cc->migrate_pfn = pfn;
+		/*
+		 * One scanned pageblock per call: either something was isolated
+		 * and migrates now, or compact_finished() decides whether to go on.
+		 */
+		break;
 	}
 }
 
@@ -462,9 +468,10 @@ static enum compact_result compact_zone(struct compact_control *cc)
 	return ret;
 }
 
-enum compact_result try_to_compact_pages(phys_t *pm, unsigned order, unsigned migratetype,
-					 unsigned alloc_flags, unsigned highest_zoneidx,
-					 unsigned node, unsigned cpu, enum compact_priority prio)
+enum compact_result try_to_compact_pages(phys_t *pm, gfp_t gfp, unsigned order,
+					 unsigned migratetype, unsigned alloc_flags,
+					 unsigned highest_zoneidx, unsigned node, unsigned cpu,
+					 enum compact_priority prio)
 {
 	const struct pglist_data *pgdat = &pm->node[node];
 	enum compact_result rc = COMPACT_SKIPPED;
@@ -473,11 +480,14 @@ enum compact_result try_to_compact_pages(phys_t *pm, unsigned order, unsigned mi
 				      .highest_zoneidx = highest_zoneidx,
 				      .sync = prio != COMPACT_PRIO_ASYNC };
 
+	/* compaction may have to do I/O to migrate pages: !__GFP_IO may not */
+	if (!(gfp & GFP_F_IO))
+		return COMPACT_SKIPPED;
 	for (unsigned i = 0; i < pgdat->nr_zonelist; i++) {
 		struct zone *zone = &pm->zones[pgdat->zonelist[i]];
 		enum compact_result status;
 
-		if (zone->type > highest_zoneidx)
+		if (zone->type > highest_zoneidx || ((gfp & GFP_F_THISNODE) && zone->node != node))
 			continue;
 		if (compaction_deferred(zone, order)) {
 			pm->ev.compact_deferred++;

@@ -42,11 +42,14 @@ enum compact_priority {
  * highest_zoneidx for a block of 2^order pages of migratetype, skipping deferred zones;
  * stops at the first zone where a suitable block became free.  Migration
  * targets freed on the way go through cpu's per-CPU lists.  Returns the
- * best result over the zones.
+ * best result over the zones.  Requests without __GFP_IO are not allowed
+ * to compact (COMPACT_SKIPPED); with __GFP_THISNODE only the node's own
+ * zones are compacted.
  */
-enum compact_result try_to_compact_pages(phys_t *pm, unsigned order, unsigned migratetype,
-					 unsigned alloc_flags, unsigned highest_zoneidx,
-					 unsigned node, unsigned cpu, enum compact_priority prio);
+enum compact_result try_to_compact_pages(phys_t *pm, gfp_t gfp, unsigned order,
+					 unsigned migratetype, unsigned alloc_flags,
+					 unsigned highest_zoneidx, unsigned node, unsigned cpu,
+					 enum compact_priority prio);
 
 /* compaction_defer_reset(): an allocation of this order succeeded after compaction */
 void compaction_defer_reset(struct zone *zone, unsigned order, bool alloc_success);

@@ -186,6 +186,9 @@ retry:
 
 		if (zone->type > ac->highest_zoneidx)
 			continue;
+		/* __GFP_THISNODE: ZONELIST_NOFALLBACK, the local node only */
+		if ((gfp & GFP_F_THISNODE) && zone->node != ac->preferred->node)
+			continue;
 		if (no_fallback && pm->nr_nodes > 1 && zone->node != ac->preferred->node) {
 			/* locality is more important than fragmentation avoidance */
 			alloc_flags &= ~ALLOC_NOFRAGMENT;
@@ -224,9 +227,10 @@ static pfn_t direct_compact(phys_t *pm, gfp_t gfp, unsigned order, unsigned allo
 	*result = COMPACT_SKIPPED;
 	if (!order || !pm->cfg.compaction)
 		return PFN_NONE;
-	*result = try_to_compact_pages(pm, order, ac->migratetype, alloc_flags, ac->highest_zoneidx,
-				       (unsigned)(ac->pgdat - pm->node), ac->cpu, prio);
-	if (*result == COMPACT_SKIPPED || *result == COMPACT_DEFERRED)
+	*result = try_to_compact_pages(pm, gfp, order, ac->migratetype, alloc_flags,
+				       ac->highest_zoneidx, (unsigned)(ac->pgdat - pm->node),
+				       ac->cpu, prio);
+	if (*result == COMPACT_SKIPPED)
 		return PFN_NONE;
 	pm->ev.compact_stall++;
 	pfn = get_page_from_freelist(pm, gfp, order, alloc_flags, ac);

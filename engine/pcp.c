@@ -31,11 +31,12 @@ int zone_batchsize(const struct zone *zone)
 	return batch - 1 > 0 ? batch - 1 : 1;
 }
 
-int zone_highsize(const struct zone *zone, int batch, unsigned node_cpus, unsigned high_fraction)
+int zone_highsize(const struct zone *zone, int batch, unsigned node_cpus, unsigned nr_cpus,
+		  unsigned high_fraction)
 {
 	uint64_t total = high_fraction ? zone->managed_pages / high_fraction
 				       : zone->watermark[WMARK_LOW];
-	int high = (int)(total / (node_cpus ? node_cpus : 1));
+	int high = (int)(total / (node_cpus ? node_cpus : nr_cpus));
 
 	return high > batch * 4 ? high : batch * 4;
 }

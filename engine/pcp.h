@@ -38,9 +38,10 @@ int zone_batchsize(const struct zone *zone);
 /*
  * zone_highsize(): the pcp high mark in pages: the zone's low watermark
  * (or managed / high_fraction when the sysctl is set) split over the node's
- * CPUs, at least 4 * batch.
+ * CPUs (all online CPUs for a node without any), at least 4 * batch.
  */
-int zone_highsize(const struct zone *zone, int batch, unsigned node_cpus, unsigned high_fraction);
+int zone_highsize(const struct zone *zone, int batch, unsigned node_cpus, unsigned nr_cpus,
+		  unsigned high_fraction);
 
 void pcp_init(struct per_cpu_pages *pcp, int high, int batch);
 

@@ -469,7 +469,7 @@ static int setup_zone_pagesets(phys_t *pm)
 			node_cpus += pm->cpu_node[c] == z->node;
 		z->pcp_batch = pm->cfg.pcp_batch > 0 ? pm->cfg.pcp_batch : zone_batchsize(z);
 		z->pcp_high = pm->cfg.pcp_high >= 0 ? pm->cfg.pcp_high
-			: zone_highsize(z, z->pcp_batch, node_cpus,
+			: zone_highsize(z, z->pcp_batch, node_cpus, pm->nr_cpus,
 					pm->cfg.percpu_pagelist_high_fraction);
 		z->pcp = calloc(pm->nr_cpus, sizeof(*z->pcp));
 		if (!z->pcp)

@@ -150,8 +150,6 @@ static int check_zone(const phys_t *pm, const struct zone *z, char *msg, size_t 
 		const struct page *p = &pm->mem_map[pfn];
 		uint64_t n = 1ull << p->order;
 
-		if ((pfn & (pm->pageblock_nr_pages - 1)) == 0)
-			nr_pb[get_pageblock_migratetype(pm, (pfn_t)pfn)]++;
 		if (p->flags & PG_reserved) {
 			reserved++;
 			pfn++;
@@ -180,6 +178,9 @@ static int check_zone(const phys_t *pm, const struct zone *z, char *msg, size_t 
 		}
 		pfn += n;
 	}
+	/* every pageblock, also those inside a block larger than a pageblock */
+	for (uint64_t pb = z->zone_start_pfn; pb < zone_end_pfn(z); pb += pm->pageblock_nr_pages)
+		nr_pb[get_pageblock_migratetype(pm, (pfn_t)pb)]++;
 	for (unsigned o = 0; o <= pm->max_order; o++)
 		if (blocks[o] != z->free_area[o].nr_free)
 			FAIL("zone %s order %u: %llu PG_buddy blocks in the memmap, %llu on lists", z->name, o,
