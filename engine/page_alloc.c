@@ -100,7 +100,7 @@ static unsigned gfp_to_alloc_flags(const struct alloc_context *ac, gfp_t gfp, un
 }
 
 /* prep_new_page(): the block becomes an allocated, referenced head */
-static void prep_new_page(phys_t *pm, struct zone *zone, pfn_t pfn, unsigned order, gfp_t gfp)
+static inline void prep_new_page(phys_t *pm, struct zone *zone, pfn_t pfn, unsigned order, gfp_t gfp)
 {
 	pm->mem_map[pfn] = (struct page){
 		.flags = (uint16_t)(PG_head | ((gfp & GFP_F_COMP) && order ? PG_compound : 0)),
@@ -116,17 +116,12 @@ static void prep_new_page(phys_t *pm, struct zone *zone, pfn_t pfn, unsigned ord
 	zone->nr_alloc += 1ull << order;
 }
 
-/* rmqueue() / rmqueue_buddy() */
-static pfn_t rmqueue(phys_t *pm, struct zone *zone, unsigned order, unsigned alloc_flags,
-		     const struct alloc_context *ac)
+/* rmqueue_buddy(): from the zone's free lists, under the zone lock */
+static pfn_t rmqueue_buddy(phys_t *pm, struct zone *zone, unsigned order, unsigned alloc_flags,
+			   const struct alloc_context *ac)
 {
 	pfn_t pfn = PFN_NONE;
 
-	if (pm->cfg.pcp_enabled && pcp_allowed_order(pm, order)) {
-		pfn = rmqueue_pcplist(pm, zone, order, ac->migratetype, alloc_flags, ac->cpu);
-		if (pfn != PFN_NONE)
-			return pfn;
-	}
 	pm->cost[COST_ZONE_LOCK]++;
 	if (alloc_flags & ALLOC_HIGHATOMIC)
 		pfn = rmqueue_smallest(pm, zone, order, MIGRATE_HIGHATOMIC);
@@ -137,6 +132,19 @@ static pfn_t rmqueue(phys_t *pm, struct zone *zone, unsigned order, unsigned all
 			pfn = rmqueue_smallest(pm, zone, order, MIGRATE_HIGHATOMIC);
 	}
 	return pfn;
+}
+
+/* rmqueue(): the per-CPU list for the orders it holds, else the buddy lists */
+static pfn_t rmqueue(phys_t *pm, struct zone *zone, unsigned order, unsigned alloc_flags,
+			    const struct alloc_context *ac)
+{
+	if (pm->cfg.pcp_enabled && pcp_allowed_order(pm, order)) {
+		pfn_t pfn = rmqueue_pcplist(pm, zone, order, ac->migratetype, alloc_flags, ac->cpu);
+
+		if (pfn != PFN_NONE)
+			return pfn;
+	}
+	return rmqueue_buddy(pm, zone, order, alloc_flags, ac);
 }
 
 #define ALLOC_RESERVES (ALLOC_NON_BLOCK | ALLOC_MIN_RESERVE | ALLOC_HIGHATOMIC | ALLOC_OOM)
@@ -352,14 +360,18 @@ pfn_t alloc_pages(phys_t *pm, gfp_t gfp, unsigned order, unsigned cpu)
 	}
 	/*
 	 * The fast path, at the low watermark.  Its first step, the preferred
-	 * zone's per-CPU list, is spelled out here: the common case.
+	 * zone (its per-CPU list, then its free lists), is spelled out here:
+	 * the common case.
 	 */
 	alloc_flags = alloc_flags_cma(&ac, ALLOC_WMARK_LOW) |
 		      alloc_flags_nofragment(pm, ac.preferred, gfp);
-	if (pm->cfg.pcp_enabled && pcp_allowed_order(pm, order) &&
-	    zone_watermark_fast(pm, ac.preferred, order, ac.preferred->watermark[WMARK_LOW],
+	if (zone_watermark_fast(pm, ac.preferred, order, ac.preferred->watermark[WMARK_LOW],
 				ac.highest_zoneidx, alloc_flags)) {
-		pfn = rmqueue_pcplist(pm, ac.preferred, order, ac.migratetype, alloc_flags, ac.cpu);
+		pfn = PFN_NONE;         /* rmqueue(), with the per-CPU list inline */
+		if (pm->cfg.pcp_enabled && pcp_allowed_order(pm, order))
+			pfn = rmqueue_pcplist(pm, ac.preferred, order, ac.migratetype, alloc_flags, ac.cpu);
+		if (pfn == PFN_NONE)
+			pfn = rmqueue_buddy(pm, ac.preferred, order, alloc_flags, &ac);
 		if (pfn != PFN_NONE) {
 			prep_new_page(pm, ac.preferred, pfn, order, gfp);
 			return pfn;
