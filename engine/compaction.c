@@ -204,13 +204,19 @@ static unsigned isolate_free_block(struct compact_control *cc, pfn_t pfn, unsign
 	return n;
 }
 
-/* suitable_migration_target(): MOVABLE/CMA pageblocks not starting with a pageblock-sized free block */
-static bool suitable_migration_target(const phys_t *pm, uint64_t block)
+/*
+ * suitable_migration_target(): MOVABLE/CMA pageblocks that do not start with
+ * a free block already as large as the request (a pageblock for
+ * compact_memory), which migrating into would only break up.
+ */
+static bool suitable_migration_target(const struct compact_control *cc, uint64_t block)
 {
+	const phys_t *pm = cc->pm;
 	const struct page *page = &pm->mem_map[block];
 	unsigned mt = get_pageblock_migratetype(pm, (pfn_t)block);
+	unsigned order = cc->order > 0 ? (unsigned)cc->order : pm->pageblock_order;
 
-	if ((page->flags & PG_buddy) && page->order >= pm->pageblock_order)
+	if ((page->flags & PG_buddy) && page->order >= order)
 		return false;
 	return mt == MIGRATE_MOVABLE || mt == MIGRATE_CMA;
 }
@@ -234,7 +240,7 @@ static void isolate_freepages(struct compact_control *cc)
 			start = cc->zone->zone_start_pfn;
 		if (end > zone_end_pfn(cc->zone))
 			end = zone_end_pfn(cc->zone);
-		if (!suitable_migration_target(pm, start) || pageblock_skip(pm, start)) {
+		if (!suitable_migration_target(cc, start) || pageblock_skip(pm, start)) {
 			if (block < pm->pageblock_nr_pages)
 				break;
 			continue;
