@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/phys.h"        /* enum migratetype */
 #include "workloads/gen_common.h"
 
 /* ---------------------------------------------------------------- Linux values */
@@ -17,17 +18,6 @@
 #define LINUX_PROT_WRITE	0x2u
 #define LINUX_MAP_PRIVATE	0x02u
 #define LINUX_MAP_ANONYMOUS	0x20u
-
-/* enum migratetype, include/linux/mmzone.h (CONFIG_CMA and CONFIG_MEMORY_ISOLATION on). */
-enum migratetype {
-	MIGRATE_UNMOVABLE,
-	MIGRATE_MOVABLE,
-	MIGRATE_RECLAIMABLE,
-	MIGRATE_PCPTYPES,               /* the number of types on the pcp lists */
-	MIGRATE_HIGHATOMIC = MIGRATE_PCPTYPES,
-	MIGRATE_CMA,
-	MIGRATE_ISOLATE,
-};
 
 /* gfp_migratetype(), include/linux/gfp.h: __GFP_MOVABLE -> 1, __GFP_RECLAIMABLE -> 2. */
 static unsigned gfp_migratetype(uint32_t gfp)
