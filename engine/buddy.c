@@ -54,31 +54,8 @@ static inline void free_list_add(struct page *mem_map, struct zone *zone, pfn_t 
 	page->flags = PG_buddy;
 	page->order = (uint8_t)order;
 	page->mt = (uint8_t)mt;
-	if (to_tail) {
-		pfn_t tail = area->tail[mt];
-
-		page->lru_next = PFN_NONE;
-		page->lru_prev = tail;
-		if (tail != PFN_NONE) {
-			mem_map[tail].lru_next = pfn;
-		} else {
-			area->head[mt] = pfn;
-			zone->free_mask[mt] |= (uint16_t)(1u << order);
-		}
-		area->tail[mt] = pfn;
-	} else {
-		pfn_t head = area->head[mt];
-
-		page->lru_prev = PFN_NONE;
-		page->lru_next = head;
-		if (head != PFN_NONE) {
-			mem_map[head].lru_prev = pfn;
-		} else {
-			area->tail[mt] = pfn;
-			zone->free_mask[mt] |= (uint16_t)(1u << order);
-		}
-		area->head[mt] = pfn;
-	}
+	if (pfn_list_add(mem_map, &area->head[mt], &area->tail[mt], pfn, to_tail))
+		zone->free_mask[mt] |= (uint16_t)(1u << order);
 	area->nr_free++;
 	area->nr_free_mt[mt]++;
 }
@@ -87,19 +64,10 @@ static inline void free_list_del(struct page *mem_map, struct zone *zone, pfn_t 
 {
 	struct page *page = &mem_map[pfn];
 	struct free_area *area = &zone->free_area[order];
-	pfn_t next = page->lru_next, prev = page->lru_prev;
 	unsigned mt = page->mt;
 
 	assert(page->flags & PG_buddy);
-	if (prev != PFN_NONE)
-		mem_map[prev].lru_next = next;
-	else
-		area->head[mt] = next;
-	if (next != PFN_NONE)
-		mem_map[next].lru_prev = prev;
-	else
-		area->tail[mt] = prev;
-	if (prev == PFN_NONE && next == PFN_NONE)
+	if (pfn_list_del(mem_map, &area->head[mt], &area->tail[mt], pfn))
 		zone->free_mask[mt] &= (uint16_t)~(1u << order);
 	page->flags = 0;
 	area->nr_free--;
@@ -323,8 +291,7 @@ static uint64_t move_freepages(phys_t *pm, struct zone *zone, pfn_t start, pfn_t
 		if (!(page->flags & PG_buddy)) {
 			if (nr_movable && (page->flags & PG_lru))
 				*nr_movable += 1ull << page->order;
-			/* allocated and pcp heads skip their block; tails and reserved pages step */
-			pfn += (page->flags & (PG_head | PG_pcp | PG_isolated)) ? 1ull << page->order : 1;
+			pfn += page_block_pages(page);
 			continue;
 		}
 		unsigned order = page->order;
@@ -464,22 +431,14 @@ pfn_t buddy_rmqueue(phys_t *pm, struct zone *zone, unsigned order, unsigned mt,
 	}
 }
 
-#define ALLOC_RESERVES (ALLOC_NON_BLOCK | ALLOC_MIN_RESERVE | ALLOC_HIGHATOMIC | ALLOC_OOM)
-
 bool zone_watermark_ok(phys_t *pm, const struct zone *z, unsigned order,
 		       uint64_t mark, unsigned highest_zoneidx,
 		       unsigned alloc_flags, int64_t free_pages)
 {
 	int64_t min = (int64_t)mark;
-	int64_t unusable = (1ll << order) - 1;
 
 	pm->cost[COST_WMARK_CHECK]++;
-	/* __zone_watermark_unusable_free() */
-	if (!(alloc_flags & ALLOC_RESERVES))
-		unusable += (int64_t)z->nr_reserved_highatomic;
-	if (!(alloc_flags & ALLOC_CMA))
-		unusable += (int64_t)z->nr_free_cma;
-	free_pages -= unusable;
+	free_pages -= zone_watermark_unusable_free(z, order, alloc_flags);
 	if (alloc_flags & ALLOC_RESERVES) {
 		/* __GFP_HIGH allows access to 50% of the min reserve as well as OOM */
 		if (alloc_flags & ALLOC_MIN_RESERVE) {

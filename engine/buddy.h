@@ -27,6 +27,7 @@
 #define ALLOC_NOFRAGMENT	0x100   /* avoid mixing pageblock types */
 #define ALLOC_HIGHATOMIC	0x200   /* allows access to MIGRATE_HIGHATOMIC */
 #define ALLOC_KSWAPD		0x800
+#define ALLOC_RESERVES		(ALLOC_NON_BLOCK | ALLOC_MIN_RESERVE | ALLOC_HIGHATOMIC | ALLOC_OOM)
 
 /* fpi_t flags for freeing (mm/page_alloc.c) */
 #define FPI_NONE		0x0
@@ -65,6 +66,23 @@ pfn_t buddy_rmqueue(phys_t *pm, struct zone *zone, unsigned order, unsigned mt,
 
 /* __rmqueue_smallest(): exact-type search from order upward, then expand(). */
 pfn_t rmqueue_smallest(phys_t *pm, struct zone *zone, unsigned order, unsigned mt);
+
+/*
+ * __zone_watermark_unusable_free(): free pages a request may not count, in
+ * pages: all but one page of its own block, the highatomic reserve unless it
+ * may use reserves, the free CMA pages unless it may use CMA.
+ */
+static inline int64_t zone_watermark_unusable_free(const struct zone *z, unsigned order,
+						   unsigned alloc_flags)
+{
+	int64_t unusable = (1ll << order) - 1;
+
+	if (!(alloc_flags & ALLOC_RESERVES))
+		unusable += (int64_t)z->nr_reserved_highatomic;
+	if (!(alloc_flags & ALLOC_CMA))
+		unusable += (int64_t)z->nr_free_cma;
+	return unusable;
+}
 
 /*
  * __zone_watermark_ok(): true if zone can give 2^order pages and keep `mark`

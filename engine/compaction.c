@@ -256,7 +256,7 @@ static void isolate_freepages(struct compact_control *cc)
 				isolated += isolate_free_block(cc, (pfn_t)pfn, order);
 				pfn += 1ull << order;
 			} else {
-				pfn += (page->flags & (PG_head | PG_pcp | PG_isolated)) ? 1ull << page->order : 1;
+				pfn += page_block_pages(page);
 			}
 		}
 		pm->ev.compact_isolated += isolated;
@@ -310,7 +310,7 @@ static void isolate_migratepages(struct compact_control *cc)
 				pfn++;
 				continue;
 			}
-			pfn += (page->flags & PG_head) ? 1ull << page->order : 1;
+			pfn += page_block_pages(page);
 		}
 		pm->ev.compact_isolated += cc->nr_migratepages;
 		if (!cc->nr_migratepages && pfn >= end)
@@ -421,7 +421,7 @@ static enum compact_result compact_zone(struct compact_control *cc)
 	enum compact_result ret;
 
 	if (cc->order >= 0) {
-		unsigned wmark = cc->alloc_flags & 3;   /* ALLOC_WMARK_MASK */
+		unsigned wmark = cc->alloc_flags & ALLOC_WMARK_MASK;
 
 		if (zone_watermark_ok(pm, zone, (unsigned)cc->order, zone->watermark[wmark],
 				      cc->highest_zoneidx, cc->alloc_flags, (int64_t)zone->nr_free_pages))

@@ -147,8 +147,6 @@ static pfn_t rmqueue(phys_t *pm, struct zone *zone, unsigned order, unsigned all
 	return rmqueue_buddy(pm, zone, order, alloc_flags, ac);
 }
 
-#define ALLOC_RESERVES (ALLOC_NON_BLOCK | ALLOC_MIN_RESERVE | ALLOC_HIGHATOMIC | ALLOC_OOM)
-
 /*
  * zone_watermark_fast(): for order 0, free pages above mark plus
  * lowmem_reserve after taking out what this request may not use
@@ -159,12 +157,8 @@ static inline bool zone_watermark_fast(phys_t *pm, const struct zone *z, unsigne
 				       uint64_t mark, unsigned highest_zoneidx, unsigned alloc_flags)
 {
 	if (!order) {
-		int64_t fast_free = (int64_t)z->nr_free_pages;
+		int64_t fast_free = (int64_t)z->nr_free_pages - zone_watermark_unusable_free(z, 0, alloc_flags);
 
-		if (!(alloc_flags & ALLOC_RESERVES))
-			fast_free -= (int64_t)z->nr_reserved_highatomic;
-		if (!(alloc_flags & ALLOC_CMA))
-			fast_free -= (int64_t)z->nr_free_cma;
 		if (fast_free > (int64_t)(mark + z->lowmem_reserve[highest_zoneidx])) {
 			pm->cost[COST_WMARK_CHECK]++;
 			return true;

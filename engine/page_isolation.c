@@ -30,7 +30,7 @@ static bool has_unmovable_pages(phys_t *pm, uint64_t start, uint64_t end, unsign
 			return true;
 		if ((page->flags & PG_head) && !(page->flags & PG_lru))
 			return true;
-		pfn += (page->flags & (PG_head | PG_buddy | PG_pcp | PG_isolated)) ? 1ull << page->order : 1;
+		pfn += page_block_pages(page);
 	}
 	return false;
 }

@@ -1,8 +1,9 @@
 /*
- * pcp.c - per-CPU page lists (mm/page_alloc.c, v6.6): rmqueue_pcplist,
- * __rmqueue_pcplist, rmqueue_bulk, free_unref_page, free_unref_page_commit,
- * nr_pcp_free, nr_pcp_high, free_pcppages_bulk, drain_all_pages, and the
- * sizing rules zone_batchsize and zone_highsize.
+ * pcp.c - per-CPU page lists, the out-of-line half (mm/page_alloc.c, v6.6):
+ * __rmqueue_pcplist's refill (pcp_refill), rmqueue_bulk, the rest of
+ * free_unref_page_commit, nr_pcp_free, nr_pcp_high, free_pcppages_bulk,
+ * drain_all_pages, and the sizing rules zone_batchsize and zone_highsize.
+ * The hot halves, rmqueue_pcplist and free_unref_page, are in pcp.h.
  *
  * Allocation takes the head of a list (cache-hot, LIFO), a refill appends to
  * the tail in physical order, and a drain frees from the tail (coldest
@@ -73,12 +74,11 @@ static int rmqueue_bulk(phys_t *pm, struct zone *zone, unsigned order, int count
 	return i;
 }
 
-pfn_t rmqueue_pcplist_slow(phys_t *pm, struct zone *zone, struct per_cpu_pages *pcp,
-			   unsigned order, unsigned mt, unsigned alloc_flags)
+pfn_t pcp_refill(phys_t *pm, struct zone *zone, struct per_cpu_pages *pcp,
+		 unsigned order, unsigned mt, unsigned alloc_flags)
 {
 	unsigned pindex = order_to_pindex(mt, order);
 	int batch = pcp->batch;
-	pfn_t pfn;
 
 	/* scale batch relative to order */
 	if (batch > 1) {
@@ -87,12 +87,7 @@ pfn_t rmqueue_pcplist_slow(phys_t *pm, struct zone *zone, struct per_cpu_pages *
 			batch = 2;
 	}
 	pcp->count += rmqueue_bulk(pm, zone, order, batch, pcp, pindex, mt, alloc_flags) << order;
-	pfn = pcp->head[pindex];
-	if (pfn == PFN_NONE)
-		return PFN_NONE;
-	pcp_list_del(pm, pcp, pindex, pfn);
-	pcp->count -= 1 << order;
-	return pfn;
+	return pcp->head[pindex];
 }
 
 void free_pcppages_bulk(phys_t *pm, struct zone *zone, int count, struct per_cpu_pages *pcp,

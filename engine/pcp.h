@@ -43,53 +43,35 @@ int zone_batchsize(const struct zone *zone);
 int zone_highsize(const struct zone *zone, int batch, unsigned node_cpus, unsigned nr_cpus,
 		  unsigned high_fraction);
 
+/* An empty per-CPU list set with the given high and batch, in pages. */
 void pcp_init(struct per_cpu_pages *pcp, int high, int batch);
 
 static inline void pcp_list_add(phys_t *pm, struct per_cpu_pages *pcp, unsigned pindex,
 				pfn_t pfn, bool to_tail)
 {
-	struct page *page = &pm->mem_map[pfn];
+	struct page *mem_map = pm->mem_map;
 
-	page->flags = PG_pcp;
-	if (to_tail) {
-		page->lru_next = PFN_NONE;
-		page->lru_prev = pcp->tail[pindex];
-		if (pcp->tail[pindex] != PFN_NONE)
-			pm->mem_map[pcp->tail[pindex]].lru_next = pfn;
-		else
-			pcp->head[pindex] = pfn;
-		pcp->tail[pindex] = pfn;
-	} else {
-		page->lru_prev = PFN_NONE;
-		page->lru_next = pcp->head[pindex];
-		if (pcp->head[pindex] != PFN_NONE)
-			pm->mem_map[pcp->head[pindex]].lru_prev = pfn;
-		else
-			pcp->tail[pindex] = pfn;
-		pcp->head[pindex] = pfn;
-	}
+	mem_map[pfn].flags = PG_pcp;
+	pfn_list_add(mem_map, &pcp->head[pindex], &pcp->tail[pindex], pfn, to_tail);
 	pm->cost[COST_PCP_LIST_OP]++;
 }
 
 static inline void pcp_list_del(phys_t *pm, struct per_cpu_pages *pcp, unsigned pindex, pfn_t pfn)
 {
-	struct page *page = &pm->mem_map[pfn];
+	struct page *mem_map = pm->mem_map;
 
-	if (page->lru_prev != PFN_NONE)
-		pm->mem_map[page->lru_prev].lru_next = page->lru_next;
-	else
-		pcp->head[pindex] = page->lru_next;
-	if (page->lru_next != PFN_NONE)
-		pm->mem_map[page->lru_next].lru_prev = page->lru_prev;
-	else
-		pcp->tail[pindex] = page->lru_prev;
-	page->flags = 0;
+	pfn_list_del(mem_map, &pcp->head[pindex], &pcp->tail[pindex], pfn);
+	mem_map[pfn].flags = 0;
 	pm->cost[COST_PCP_LIST_OP]++;
 }
 
-/* The refill path of rmqueue_pcplist(): rmqueue_bulk() then take one. */
-pfn_t rmqueue_pcplist_slow(phys_t *pm, struct zone *zone, struct per_cpu_pages *pcp,
-			   unsigned order, unsigned mt, unsigned alloc_flags);
+/*
+ * The refill of rmqueue_pcplist() (__rmqueue_pcplist): rmqueue_bulk() a
+ * batch, scaled down by order, onto the empty list.  Returns the list's
+ * first block, or PFN_NONE if the zone had none.
+ */
+pfn_t pcp_refill(phys_t *pm, struct zone *zone, struct per_cpu_pages *pcp,
+		 unsigned order, unsigned mt, unsigned alloc_flags);
 
 /*
  * rmqueue_pcplist(): take a block of 2^order pages of migratetype mt from
@@ -106,8 +88,11 @@ static inline pfn_t rmqueue_pcplist(phys_t *pm, struct zone *zone, unsigned orde
 	pm->cost[COST_PCP_LOCK]++;
 	/* on allocation, reduce the number of pages that are batch freed */
 	pcp->free_factor >>= 1;
-	if (pfn == PFN_NONE)
-		return rmqueue_pcplist_slow(pm, zone, pcp, order, mt, alloc_flags);
+	if (pfn == PFN_NONE) {
+		pfn = pcp_refill(pm, zone, pcp, order, mt, alloc_flags);
+		if (pfn == PFN_NONE)
+			return PFN_NONE;
+	}
 	pcp_list_del(pm, pcp, pindex, pfn);
 	pcp->count -= 1 << order;
 	return pfn;
@@ -130,7 +115,7 @@ static inline void free_unref_page(phys_t *pm, struct zone *zone, pfn_t pfn, uns
 	unsigned mt = get_pageblock_migratetype(pm, pfn);     /* free_unref_page_prepare() */
 	unsigned pindex;
 
-	if (mt >= MIGRATE_PCPTYPES && is_migrate_isolate(mt)) {
+	if (is_migrate_isolate(mt)) {
 		free_unref_page_slow(pm, zone, pcp, pfn, order, mt, 0);
 		return;
 	}

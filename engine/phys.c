@@ -180,7 +180,6 @@ static int layout_zones(phys_t *pm)
 			z->node = (uint8_t)n;
 			z->type = (uint8_t)t;
 			z->name = zone_names[t];
-			z->populated = true;
 			z->zone_start_pfn = (pfn_t)lo[t];
 			z->spanned_pages = hi[t] - lo[t];
 			z->present_pages = z->spanned_pages;

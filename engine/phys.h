@@ -157,7 +157,6 @@ struct zone {
 	uint8_t node;                   /* node id */
 	uint8_t type;                   /* enum zone_type */
 	uint8_t id;                     /* index into phys.zones */
-	bool populated;                 /* has present pages */
 	pfn_t zone_start_pfn;
 	uint64_t spanned_pages;
 	uint64_t present_pages;
@@ -333,6 +332,7 @@ void phys_config_default(struct phys_config *cfg);
  */
 int phys_init(phys_t *pm, const struct phys_config *cfg, char *err, size_t errlen);
 
+/* Free everything phys_init() allocated and zero *pm; safe on a zeroed phys_t. */
 void phys_destroy(phys_t *pm);
 
 /* Host bytes of metadata per simulated page (memmap + pageblock arrays). */
@@ -390,6 +390,66 @@ static inline bool is_migrate_highatomic(unsigned mt) { return mt == MIGRATE_HIG
 static inline uint64_t zone_end_pfn(const struct zone *z)
 {
 	return (uint64_t)z->zone_start_pfn + z->spanned_pages;
+}
+
+/*
+ * Pages from a page to the next place a block can start: a block head
+ * (free on a buddy or pcp list, held by a scanner, or allocated) covers
+ * 2^order pages, any other page (a tail, a reserved page) one.  Scanners
+ * walk a range with it.
+ */
+static inline uint64_t page_block_pages(const struct page *p)
+{
+	return (p->flags & (PG_buddy | PG_pcp | PG_head | PG_isolated)) ? 1ull << p->order : 1;
+}
+
+/*
+ * The lists of free blocks (buddy free lists and per-CPU lists), threaded
+ * through struct page.lru_next/lru_prev by pfn, as list_add, list_add_tail
+ * and list_del of include/linux/list.h; *head and *tail are PFN_NONE for an
+ * empty list.  pfn_list_add() returns true if the list was empty,
+ * pfn_list_del() true if it is empty now.
+ */
+static inline bool pfn_list_add(struct page *mem_map, pfn_t *head, pfn_t *tail, pfn_t pfn,
+				bool to_tail)
+{
+	struct page *page = &mem_map[pfn];
+	pfn_t first = *head, last = *tail;      /* read once: the stores below may alias */
+
+	if (to_tail) {
+		page->lru_next = PFN_NONE;
+		page->lru_prev = last;
+		if (first != PFN_NONE)
+			mem_map[last].lru_next = pfn;
+		else
+			*head = pfn;
+		*tail = pfn;
+	} else {
+		page->lru_prev = PFN_NONE;
+		page->lru_next = first;
+		if (first != PFN_NONE)
+			mem_map[first].lru_prev = pfn;
+		else
+			*tail = pfn;
+		*head = pfn;
+	}
+	return first == PFN_NONE;
+}
+
+static inline bool pfn_list_del(struct page *mem_map, pfn_t *head, pfn_t *tail, pfn_t pfn)
+{
+	const struct page *page = &mem_map[pfn];
+	pfn_t next = page->lru_next, prev = page->lru_prev;
+
+	if (prev != PFN_NONE)
+		mem_map[prev].lru_next = next;
+	else
+		*head = next;
+	if (next != PFN_NONE)
+		mem_map[next].lru_prev = prev;
+	else
+		*tail = prev;
+	return prev == PFN_NONE && next == PFN_NONE;
 }
 
 static inline unsigned page_owner_kind(const struct page *p)

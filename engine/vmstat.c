@@ -23,9 +23,27 @@ static const struct zone *node_zone(const phys_t *pm, unsigned nid, unsigned typ
 {
 	uint8_t id = pm->node[nid].zone_id[type];
 
-	if (id == 0xff || !pm->zones[id].populated)
-		return NULL;
-	return &pm->zones[id];
+	return id == 0xff ? NULL : &pm->zones[id];
+}
+
+typedef void zone_print_fn(const phys_t *pm, unsigned nid, const struct zone *zone, FILE *f);
+
+/* walk_zones_in_node(assert_populated = true): print each populated zone of node nid */
+static void walk_zones_in_node(const phys_t *pm, unsigned nid, FILE *f, zone_print_fn *print)
+{
+	for (unsigned t = 0; t < MAX_NR_ZONES; t++) {
+		const struct zone *zone = node_zone(pm, nid, t);
+
+		if (zone)
+			print(pm, nid, zone, f);
+	}
+}
+
+/* ... over every node, as the seq_file's node iterator does */
+static void walk_zones(const phys_t *pm, FILE *f, zone_print_fn *print)
+{
+	for (unsigned nid = 0; nid < pm->nr_nodes; nid++)
+		walk_zones_in_node(pm, nid, f, print);
 }
 
 /* node_state(nid, N_MEMORY): the node has a populated zone */
@@ -102,21 +120,19 @@ int unusable_free_index(unsigned order, const struct contig_page_info *info)
 
 /* ---------------------------------------------------------------- /proc/buddyinfo */
 
-/* frag_show() + frag_show_print() */
+/* frag_show_print() */
+static void frag_show_print(const phys_t *pm, unsigned nid, const struct zone *zone, FILE *f)
+{
+	fprintf(f, "Node %d, zone %8s ", (int)nid, zone->name);
+	for (unsigned order = 0; order <= pm->max_order; order++)
+		fprintf(f, "%6" PRIu64 " ", zone->free_area[order].nr_free);
+	fputc('\n', f);
+}
+
+/* frag_show() */
 void dump_buddyinfo(const phys_t *pm, FILE *f)
 {
-	for (unsigned nid = 0; nid < pm->nr_nodes; nid++) {
-		for (unsigned t = 0; t < MAX_NR_ZONES; t++) {
-			const struct zone *zone = node_zone(pm, nid, t);
-
-			if (!zone)
-				continue;
-			fprintf(f, "Node %d, zone %8s ", (int)nid, zone->name);
-			for (unsigned order = 0; order <= pm->max_order; order++)
-				fprintf(f, "%6" PRIu64 " ", zone->free_area[order].nr_free);
-			fputc('\n', f);
-		}
-	}
+	walk_zones(pm, f, frag_show_print);
 }
 
 /* ---------------------------------------------------------------- /proc/pagetypeinfo */
@@ -148,8 +164,6 @@ static void pagetypeinfo_showblockcount_print(const phys_t *pm, unsigned nid,
 
 	for (uint64_t pfn = zone->zone_start_pfn; pfn < zone_end_pfn(zone);
 	     pfn += pm->pageblock_nr_pages) {
-		if (page_zone(pm, (pfn_t)pfn) != zone)
-			continue;
 		unsigned mt = get_pageblock_migratetype(pm, (pfn_t)pfn);
 
 		if (mt < MIGRATE_TYPES)
@@ -180,18 +194,14 @@ void dump_pagetypeinfo(const phys_t *pm, FILE *f)
 		for (unsigned order = 0; order <= pm->max_order; order++)
 			fprintf(f, "%6d ", (int)order);
 		fputc('\n', f);
-		for (unsigned t = 0; t < MAX_NR_ZONES; t++)
-			if (node_zone(pm, nid, t))
-				pagetypeinfo_showfree_print(pm, nid, node_zone(pm, nid, t), f);
+		walk_zones_in_node(pm, nid, f, pagetypeinfo_showfree_print);
 
 		/* pagetypeinfo_showblockcount() */
 		fprintf(f, "\n%-23s", "Number of blocks type ");
 		for (unsigned mt = 0; mt < MIGRATE_TYPES; mt++)
 			fprintf(f, "%12s ", migratetype_names[mt]);
 		fputc('\n', f);
-		for (unsigned t = 0; t < MAX_NR_ZONES; t++)
-			if (node_zone(pm, nid, t))
-				pagetypeinfo_showblockcount_print(pm, nid, node_zone(pm, nid, t), f);
+		walk_zones_in_node(pm, nid, f, pagetypeinfo_showblockcount_print);
 	}
 }
 
@@ -324,36 +334,38 @@ void dump_zoneinfo(const phys_t *pm, FILE *f)
  * index / 1000 and index % 1000 truncate toward zero, so -1000 prints as
  * "-1.000" and -500 as " 0.-500", as the kernel prints them.
  */
-static void dump_index(const phys_t *pm, FILE *f, bool extfrag)
+static void index_show_print(const phys_t *pm, unsigned nid, const struct zone *zone, FILE *f,
+			     bool extfrag)
 {
-	for (unsigned nid = 0; nid < pm->nr_nodes; nid++) {
-		for (unsigned t = 0; t < MAX_NR_ZONES; t++) {
-			const struct zone *zone = node_zone(pm, nid, t);
+	fprintf(f, "Node %d, zone %8s ", (int)nid, zone->name);
+	for (unsigned order = 0; order <= pm->max_order; order++) {
+		struct contig_page_info info;
+		int index;
 
-			if (!zone)
-				continue;
-			fprintf(f, "Node %d, zone %8s ", (int)nid, zone->name);
-			for (unsigned order = 0; order <= pm->max_order; order++) {
-				struct contig_page_info info;
-				int index;
-
-				fill_contig_page_info(pm, zone, order, &info);
-				index = extfrag ? fragmentation_index_info(order, &info)
-						: unusable_free_index(order, &info);
-				fprintf(f, extfrag ? "%2d.%03d " : "%d.%03d ",
-					index / 1000, index % 1000);
-			}
-			fputc('\n', f);
-		}
+		fill_contig_page_info(pm, zone, order, &info);
+		index = extfrag ? fragmentation_index_info(order, &info)
+				: unusable_free_index(order, &info);
+		fprintf(f, extfrag ? "%2d.%03d " : "%d.%03d ", index / 1000, index % 1000);
 	}
+	fputc('\n', f);
+}
+
+static void extfrag_show_print(const phys_t *pm, unsigned nid, const struct zone *zone, FILE *f)
+{
+	index_show_print(pm, nid, zone, f, /* extfrag */ true);
+}
+
+static void unusable_show_print(const phys_t *pm, unsigned nid, const struct zone *zone, FILE *f)
+{
+	index_show_print(pm, nid, zone, f, /* extfrag */ false);
 }
 
 void dump_extfrag_index(const phys_t *pm, FILE *f)
 {
-	dump_index(pm, f, /* extfrag */ true);
+	walk_zones(pm, f, extfrag_show_print);
 }
 
 void dump_unusable_index(const phys_t *pm, FILE *f)
 {
-	dump_index(pm, f, /* extfrag */ false);
+	walk_zones(pm, f, unusable_show_print);
 }

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/phys.h"        /* enum migratetype */
 #include "workloads/gen_common.h"
 
 /* ---------------------------------------------------------------- Linux values */

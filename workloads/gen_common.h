@@ -45,16 +45,12 @@
 #include <stdint.h>
 
 #include "engine/gfp.h"
+#include "engine/phys.h"         /* PAGE_SHIFT, PAGE_SIZE, enum migratetype */
 #include "engine/prng.h"
 #include "traces/trace.h"
 
 #define container_of(ptr, type, member) \
 	((type *)((char *)(ptr) - offsetof(type, member)))
-
-/* ---------------------------------------------------------------- Linux values */
-
-#define PAGE_SHIFT	12
-#define PAGE_SIZE	(1ull << PAGE_SHIFT)    /* bytes */
 
 /* ---------------------------------------------------------------- virtual time */
 
