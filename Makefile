@@ -43,16 +43,32 @@ endif
 TRACE_SRCS := traces/trace.c traces/trace_writer.c traces/trace_reader.c \
 	traces/text.c traces/trace_info.c
 WORKLOAD_SRCS := workloads/generate.c workloads/generate_kernel.c workloads/gen_common.c
-ENGINE_SRCS := engine/phys.c engine/buddy.c engine/pcp.c engine/page_alloc.c \
-	engine/compaction.c engine/page_isolation.c engine/cma.c engine/vmstat.c \
-	engine/phys_check.c
-CLI_SRCS := bench/mmbench.c bench/cmd_trace.c
-UNIT_SRCS := tests/unit/test_trace.c tests/unit/test_text.c \
-	tests/unit/test_generate.c tests/unit/test_info.c tests/unit/test_vmstat.c \
-	tests/unit/test_buddy.c tests/unit/test_cma.c
+# engine/: one module a line
+ENGINE_SRCS := engine/phys.c
+ENGINE_SRCS += engine/buddy.c
+ENGINE_SRCS += engine/pcp.c
+ENGINE_SRCS += engine/page_alloc.c
+ENGINE_SRCS += engine/compaction.c
+ENGINE_SRCS += engine/page_isolation.c
+ENGINE_SRCS += engine/cma.c
+ENGINE_SRCS += engine/vmstat.c
+ENGINE_SRCS += engine/phys_check.c
+# bench/ modules shared by mmbench, the baseline runner and the unit tests
+BENCH_SRCS :=
+# the mmbench command
+CLI_SRCS := bench/mmbench.c
+CLI_SRCS += bench/cmd_trace.c
+# unit tests (Criterion), one file a line
+UNIT_SRCS := tests/unit/test_trace.c
+UNIT_SRCS += tests/unit/test_text.c
+UNIT_SRCS += tests/unit/test_generate.c
+UNIT_SRCS += tests/unit/test_info.c
+UNIT_SRCS += tests/unit/test_vmstat.c
+UNIT_SRCS += tests/unit/test_buddy.c
+UNIT_SRCS += tests/unit/test_cma.c
 FUZZ_TARGETS := fuzz_trace fuzz_text
 
-LIB_SRCS := $(TRACE_SRCS) $(WORKLOAD_SRCS) $(ENGINE_SRCS)
+LIB_SRCS := $(TRACE_SRCS) $(WORKLOAD_SRCS) $(ENGINE_SRCS) $(BENCH_SRCS)
 LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(O)/%.o)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(O)/%.o)
