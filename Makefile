@@ -26,7 +26,7 @@ CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP -I.
 CXXFLAGS ?= -O2 -g
 CXXFLAGS += -std=c++17 -D_GNU_SOURCE -Wall -Wextra -MMD -MP -I.
-LDLIBS := -lzstd -lxxhash -ljansson -lm
+LDLIBS := -lzstd -lxxhash -ljansson -linih -lm -lpfm
 
 ifeq ($(DEBUG),1)
 CFLAGS += -O0 -g3 -DMMBENCH_DEBUG=1
@@ -54,10 +54,17 @@ ENGINE_SRCS += engine/cma.c
 ENGINE_SRCS += engine/vmstat.c
 ENGINE_SRCS += engine/phys_check.c
 # bench/ modules shared by mmbench, the baseline runner and the unit tests
-BENCH_SRCS :=
+BENCH_SRCS := bench/results.c
+BENCH_SRCS += bench/summary.c
+BENCH_SRCS += bench/clock.c
+BENCH_SRCS += bench/hwcounters.c
+BENCH_SRCS += bench/hist.c
+BENCH_SRCS += bench/policy.c
+BENCH_SRCS += bench/replay.c
 # the mmbench command
 CLI_SRCS := bench/mmbench.c
 CLI_SRCS += bench/cmd_trace.c
+CLI_SRCS += bench/cmd_replay.c
 # unit tests (Criterion), one file a line
 UNIT_SRCS := tests/unit/test_trace.c
 UNIT_SRCS += tests/unit/test_text.c
@@ -66,6 +73,9 @@ UNIT_SRCS += tests/unit/test_info.c
 UNIT_SRCS += tests/unit/test_vmstat.c
 UNIT_SRCS += tests/unit/test_buddy.c
 UNIT_SRCS += tests/unit/test_cma.c
+UNIT_SRCS += tests/unit/test_policy.c
+UNIT_SRCS += tests/unit/test_hwcounters.c
+UNIT_SRCS += tests/unit/test_hist.c
 FUZZ_TARGETS := fuzz_trace fuzz_text
 
 LIB_SRCS := $(TRACE_SRCS) $(WORKLOAD_SRCS) $(ENGINE_SRCS) $(BENCH_SRCS)
@@ -95,8 +105,20 @@ $(O)/%.o: %.cc | depcheck
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) -c $< -o $@
 
+# The git revision summary.json names, rewritten only when it changes.
+.PHONY: FORCE
+$(O)/gitrev.h: FORCE
+	@mkdir -p $(@D); rev=$$(git describe --always --dirty 2>/dev/null || echo unknown); \
+	line="#define MMBENCH_GIT_REV \"$$rev\""; \
+	[ -f $@ ] && [ "$$(cat $@)" = "$$line" ] || echo "$$line" > $@
+$(O)/bench/summary.o: $(O)/gitrev.h
+$(O)/bench/summary.o: CFLAGS += -I$(O)
+
 $(MMBENCH): $(CLI_OBJS) $(LIB_OBJS)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# The baseline runner: replays a trace's malloc calls on whatever allocator
+# LD_PRELOAD brings in; linked to none.
 
 $(UNIT): $(UNIT_OBJS) $(LIB_OBJS)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcriterion -o $@
@@ -108,6 +130,7 @@ unit: $(UNIT)
 
 cli-test: $(MMBENCH)
 	tests/cli/run.sh $(MMBENCH)
+	tests/cli/test_replay.sh $(MMBENCH)
 
 # The full test: normal build, then the same tests under ASan+UBSan, then a
 # short fuzz run of every reader.

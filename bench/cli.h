@@ -7,6 +7,9 @@
 #ifndef MMBENCH_CLI_H
 #define MMBENCH_CLI_H
 
+#include <getopt.h>
+#include <stdint.h>
+
 #include "traces/trace.h"
 
 /* Exit codes, as in the design: 0 ok, 1 error, 2 usage, 3 regression. */
@@ -24,9 +27,19 @@ int cli_trace_error(const trace_error_t *err);
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Parse a whole decimal (or 0x hex) number into *out.  Returns 0 or -1. */
+int cli_parse_u64(const char *s, uint64_t *out);
+
+/* getopt_long over argv with argv[0] the subcommand; reset for each command. */
+#define FOR_EACH_OPT(c, argc, argv, shortopts, longopts)                        \
+	for (optind = 1, opterr = 0;                                           \
+	     ((c) = getopt_long((argc), (argv), (shortopts), (longopts), NULL)) != -1;)
+
 int cmd_generate(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+int cmd_policies(int argc, char **argv);
 
 #endif /* MMBENCH_CLI_H */

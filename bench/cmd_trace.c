@@ -15,24 +15,7 @@
 #include "traces/trace_info.h"
 #include "workloads/generate.h"
 
-/* Parse a whole decimal (or 0x hex) number into *out.  Returns 0 or -1. */
-static int parse_u64(const char *s, uint64_t *out)
-{
-	char *end;
-	if (!*s || *s == '-')
-		return -1;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 0);
-	if (errno || *end)
-		return -1;
-	*out = v;
-	return 0;
-}
 
-/* getopt_long over argv with argv[0] the subcommand; reset for each command. */
-#define FOR_EACH_OPT(c, argc, argv, shortopts, longopts)                        \
-	for (optind = 1, opterr = 0;                                           \
-	     ((c) = getopt_long((argc), (argv), (shortopts), (longopts), NULL)) != -1;)
 
 /*
  * Parse the options of a command that takes only [-o FILE] and [--help]
@@ -88,11 +71,11 @@ int cmd_generate(int argc, char **argv)
 	FOR_EACH_OPT(c, argc, argv, "o:h", opts) {
 		switch (c) {
 		case 's':
-			if (parse_u64(optarg, &seed))
+			if (cli_parse_u64(optarg, &seed))
 				return cli_usage_error("generate", "bad --seed '%s'", optarg);
 			break;
 		case 'k':
-			if (parse_u64(optarg, &scale) || scale < 1 || scale > 1000000)
+			if (cli_parse_u64(optarg, &scale) || scale < 1 || scale > 1000000)
 				return cli_usage_error("generate",
 						       "--scale takes a whole number from 1 to 1000000, not '%s'",
 						       optarg);

@@ -1,7 +1,9 @@
 /*
  * mmbench.c - the mmbench command: git-style subcommand dispatch.
  */
+#include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,11 +20,13 @@ static const command_t commands[] = {
 	{ "import", cmd_import, "convert another trace form (text) into a trace" },
 	{ "dump", cmd_dump, "print a trace one event per line (the text form)" },
 	{ "info", cmd_info, "summarize a trace: counts, processes, sizes, metadata" },
+	{ "replay", cmd_replay, "replay a trace through the engine under a policy and measure" },
+	{ "policies", cmd_policies, "list the policies, or print one's resolved values" },
 };
 
 /* Subcommands of the design that later work adds; named so users are told plainly. */
 static const char *const planned[] = {
-	"record", "replay", "baseline", "suite", "compare", "report", "policies",
+	"record", "baseline", "suite", "compare", "report",
 };
 
 int cli_trace_error(const trace_error_t *err)
@@ -30,6 +34,19 @@ int cli_trace_error(const trace_error_t *err)
 	char buf[768];
 	fprintf(stderr, "mmbench: %s\n", trace_error_format(err, buf, sizeof(buf)));
 	return EXIT_ERROR;
+}
+
+int cli_parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	if (!*s || *s == '-')
+		return -1;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 0);
+	if (errno || *end)
+		return -1;
+	*out = v;
+	return 0;
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)

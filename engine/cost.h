@@ -27,6 +27,23 @@ enum cost_item {
 	COST_COMPACT_SCAN,      /* pfn visited by a compaction or isolation scanner */
 	COST_MIGRATE,           /* page migrated: unmap, copy bookkeeping, remap */
 	COST_WMARK_CHECK,       /* zone_watermark_ok() evaluation */
+	COST_VMAP_NODE,         /* vmap_area tree node visited (lookup, lowest-fit search, propagation) */
+	COST_VMAP_SPLIT,        /* free vmap_area cut by an allocation (adjust_va_to_fit_type) */
+	COST_VMAP_MERGE,        /* vmap_area merged with a neighbour (merge_or_add_vmap_area) */
+	COST_VMAP_PTE,          /* kernel PTE set or cleared (vmap_pte_range, vunmap_pte_range) */
+	COST_TLB_FLUSH_ALL,     /* flush_tlb_kernel_range() over the ceiling: do_flush_tlb_all on every CPU */
+	COST_TLB_FLUSH_KPAGE,   /* one page of a short flush_tlb_kernel_range() (invlpg on every CPU) */
+	COST_SLAB_ALLOC_FAST,   /* slab object taken from the cpu freelist (__slab_alloc_node fast path) */
+	COST_SLAB_FREE_FAST,    /* slab object put on the cpu freelist (do_slab_free fast path) */
+	COST_SLAB_ALLOC_SLOW,   /* ___slab_alloc() entered: cpu freelist empty */
+	COST_SLAB_FREE_SLOW,    /* __slab_free(): object freed to a slab that is not this CPU's */
+	COST_SLAB_LIST_LOCK,    /* kmem_cache_node->list_lock acquisition */
+	COST_SLAB_PARTIAL_OP,   /* slab added to or removed from a node or cpu partial list */
+	COST_SLAB_NEW,          /* slab set up on new pages (allocate_slab), pages counted by alloc_pages */
+	COST_SLAB_DISCARD,      /* slab given back to the page allocator (discard_slab) */
+	COST_SLAB_OBJ_TOUCH,    /* free pointer written or read off the fast path (freelist build, deactivate walk) */
+	COST_SLAB_ZERO_LINE,    /* 64-byte cache line of an object cleared (__GFP_ZERO) */
+	COST_SLAB_COPY_LINE,    /* 64-byte cache line copied by krealloc() */
 	NR_COST_ITEMS
 };
 

@@ -38,6 +38,23 @@ const char *const cost_item_names[NR_COST_ITEMS] = {
 	[COST_COMPACT_SCAN] = "compact_scan",
 	[COST_MIGRATE] = "migrate",
 	[COST_WMARK_CHECK] = "wmark_check",
+	[COST_VMAP_NODE] = "vmap_node",
+	[COST_VMAP_SPLIT] = "vmap_split",
+	[COST_VMAP_MERGE] = "vmap_merge",
+	[COST_VMAP_PTE] = "vmap_pte",
+	[COST_TLB_FLUSH_ALL] = "tlb_flush_all",
+	[COST_TLB_FLUSH_KPAGE] = "tlb_flush_kpage",
+	[COST_SLAB_ALLOC_FAST] = "slab_alloc_fast",
+	[COST_SLAB_FREE_FAST] = "slab_free_fast",
+	[COST_SLAB_ALLOC_SLOW] = "slab_alloc_slow",
+	[COST_SLAB_FREE_SLOW] = "slab_free_slow",
+	[COST_SLAB_LIST_LOCK] = "slab_list_lock",
+	[COST_SLAB_PARTIAL_OP] = "slab_partial_op",
+	[COST_SLAB_NEW] = "slab_new",
+	[COST_SLAB_DISCARD] = "slab_discard",
+	[COST_SLAB_OBJ_TOUCH] = "slab_obj_touch",
+	[COST_SLAB_ZERO_LINE] = "slab_zero_line",
+	[COST_SLAB_COPY_LINE] = "slab_copy_line",
 };
 
 #define SZ_1M		(1ull << 20)

@@ -1,0 +1,903 @@
+/*
+ * replay.c - the replay driver (bench/replay.h): dispatch, measurement and
+ * the results directory.
+ */
+#include "bench/replay.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bench/clock.h"
+#include "bench/hist.h"
+#include "bench/hwcounters.h"
+#include "bench/results.h"
+#include "bench/summary.h"
+#include "engine/cma.h"
+#include "engine/page_alloc.h"
+#include "engine/vmstat.h"
+#include "traces/trace.h"
+
+/* ---------------------------------------------------------------- event kinds */
+
+/* What a histogram is kept for: one kind per engine operation class. */
+enum replay_kind {
+	KIND_PAGE_ALLOC,                /* + order: page_alloc_o0 .. page_alloc_o12 */
+	KIND_PAGE_ALLOC_FAILED = KIND_PAGE_ALLOC + MAX_ORDER_LIMIT + 1,
+	KIND_PAGE_FREE,
+	KIND_COMPACTION,                /* allocations that ran direct compaction (also in their order's kind) */
+	KIND_CMA_ALLOC,
+	KIND_CMA_ALLOC_FAILED,
+	KIND_CMA_RELEASE,
+	NR_KINDS,
+	KIND_NONE = NR_KINDS            /* not measured: unmodeled, or a trace error */
+};
+
+static const char *const kind_names_fixed[] = {
+	[KIND_PAGE_ALLOC_FAILED - KIND_PAGE_ALLOC_FAILED] = "page_alloc_failed",
+	[KIND_PAGE_FREE - KIND_PAGE_ALLOC_FAILED] = "page_free",
+	[KIND_COMPACTION - KIND_PAGE_ALLOC_FAILED] = "compaction",
+	[KIND_CMA_ALLOC - KIND_PAGE_ALLOC_FAILED] = "cma_alloc",
+	[KIND_CMA_ALLOC_FAILED - KIND_PAGE_ALLOC_FAILED] = "cma_alloc_failed",
+	[KIND_CMA_RELEASE - KIND_PAGE_ALLOC_FAILED] = "cma_release",
+};
+
+static const char *kind_name(unsigned kind, char *buf, size_t len)
+{
+	if (kind < KIND_PAGE_ALLOC_FAILED)
+		snprintf(buf, len, "page_alloc_o%u", kind - KIND_PAGE_ALLOC);
+	else
+		snprintf(buf, len, "%s", kind_names_fixed[kind - KIND_PAGE_ALLOC_FAILED]);
+	return buf;
+}
+
+/* ---------------------------------------------------------------- trace errors */
+
+/* Semantic trace errors: counted, the first few printed, replay goes on. */
+enum replay_error {
+	RERR_PAGE_FREE_UNKNOWN,         /* page id freed while not allocated */
+	RERR_PAGE_ALLOC_LIVE,           /* page id allocated while still allocated */
+	RERR_PAGE_FREE_ORDER,           /* freed with another order than allocated */
+	RERR_CMA_NO_AREA,               /* CMA area index the policy does not configure */
+	RERR_CMA_RELEASE_UNKNOWN,       /* CMA id released while not allocated */
+	RERR_CMA_ALLOC_LIVE,            /* CMA id allocated while still allocated */
+	NR_REPLAY_ERRORS
+};
+
+static const char *const replay_error_names[NR_REPLAY_ERRORS] = {
+	[RERR_PAGE_FREE_UNKNOWN] = "page_free_unknown",
+	[RERR_PAGE_ALLOC_LIVE] = "page_alloc_live_id",
+	[RERR_PAGE_FREE_ORDER] = "page_free_order_mismatch",
+	[RERR_CMA_NO_AREA] = "cma_area_missing",
+	[RERR_CMA_RELEASE_UNKNOWN] = "cma_release_unknown",
+	[RERR_CMA_ALLOC_LIVE] = "cma_alloc_live_id",
+};
+
+#define REPLAY_ERRORS_PRINTED 5         /* per reason; the rest are counted */
+
+/* ---------------------------------------------------------------- state */
+
+#define PFN_FAILED (PFN_NONE - 1)       /* page id whose allocation failed */
+#define OWNER_REPLAY 1                  /* phys owner kind of trace page ids */
+#define BATCH 256
+
+struct cma_alloc_slot {
+	pfn_t pfn;                      /* first page, PFN_NONE when not live, PFN_FAILED after a failure */
+	uint32_t area;                  /* CMA area index */
+	uint64_t count;                 /* pages */
+};
+
+struct replay {
+	const struct policy *pol;
+	const struct replay_opts *o;
+	phys_t pm;
+	trace_reader_t *r;
+	const trace_summary_t *sum;
+	char trace_name[256];
+	pfn_t *page_pfn;                /* [nr_pages]: pfn of each trace page id, PFN_NONE, PFN_FAILED */
+	uint8_t *page_order;            /* [nr_pages]: order it was allocated with */
+	struct cma_alloc_slot *cma;     /* [nr_cma] */
+	bool compacted;                 /* the current event ran direct compaction */
+	uint64_t nr_unmodeled[TRACE_NR_TYPES];
+	uint64_t nr_errors[NR_REPLAY_ERRORS];
+	uint64_t nr_free_after_failed;  /* page frees of ids whose allocation failed: expected, not errors */
+	uint64_t nr_measured;           /* events after warm-up */
+	hist_t measured[NR_KINDS];      /* host ns */
+	hist_t modeled[NR_KINDS];       /* modeled ns */
+	uint64_t modeled_cycles;        /* weighted work after the last event */
+	uint64_t modeled_cycles_measured; /* ... summed over measured events */
+	FILE *ts;                       /* timeseries.csv */
+	uint64_t sample_every;
+	struct clock_cal cal;
+	hw_counters_t hw;
+	json_t *dump_labels;            /* labels of the dumps written */
+	uint64_t wall_ns;               /* the replay loop */
+};
+
+/* ---------------------------------------------------------------- helpers */
+
+static int mkdir_p(const char *path)
+{
+	char buf[4096];
+	size_t n = strlen(path);
+
+	if (n >= sizeof(buf))
+		return -1;
+	memcpy(buf, path, n + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(buf, 0777) && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(buf, 0777) && errno != EEXIST ? -1 : 0;
+}
+
+static void replay_error(struct replay *rp, enum replay_error e, uint64_t idx, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void replay_error(struct replay *rp, enum replay_error e, uint64_t idx, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (rp->nr_errors[e]++ >= REPLAY_ERRORS_PRINTED)
+		return;
+	fprintf(stderr, "mmbench replay: %s: event %" PRIu64 ": ", rp->o->trace_path, idx);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (counted as %s; replay goes on)\n", replay_error_names[e]);
+}
+
+/* The policy-weighted sum of the engine's work counters, in cycles. */
+static inline uint64_t weighted_cycles(const struct replay *rp)
+{
+	uint64_t sum = 0;
+
+	for (unsigned i = 0; i < NR_COST_ITEMS; i++)
+		sum += rp->pm.cost[i] * rp->pol->cost_cycles[i];
+	return sum;
+}
+
+static unsigned event_cpu(const struct replay *rp, const trace_event_t *ev)
+{
+	return ev->cpu < rp->pm.nr_cpus ? ev->cpu : ev->cpu % rp->pm.nr_cpus;
+}
+
+/* Compaction and CMA moved a trace page: follow it (the rmap walk of a real owner). */
+static int replay_migrate(void *ctx, pfn_t old_pfn, pfn_t new_pfn, unsigned order, uint32_t cookie)
+{
+	struct replay *rp = ctx;
+
+	(void)order;
+	if (cookie >= rp->sum->bounds.nr_pages || rp->page_pfn[cookie] != old_pfn)
+		return 1;       /* not ours: refuse, the page stays */
+	rp->page_pfn[cookie] = new_pfn;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- dispatch */
+
+static unsigned replay_page_alloc(struct replay *rp, const trace_event_t *ev, uint64_t idx)
+{
+	uint32_t id = ev->page_alloc.page;
+	unsigned order = ev->page_alloc.order;
+	uint64_t stalls = rp->pm.ev.compact_stall;
+	pfn_t pfn;
+
+	if (rp->page_pfn[id] != PFN_NONE && rp->page_pfn[id] != PFN_FAILED) {
+		replay_error(rp, RERR_PAGE_ALLOC_LIVE, idx, "page id %u allocated again while allocated", id);
+		return KIND_NONE;
+	}
+	pfn = alloc_pages(&rp->pm, ev->page_alloc.gfp, order, event_cpu(rp, ev));
+	rp->compacted = rp->pm.ev.compact_stall != stalls;
+	rp->page_order[id] = (uint8_t)order;
+	if (pfn == PFN_NONE) {
+		rp->page_pfn[id] = PFN_FAILED;
+		return KIND_PAGE_ALLOC_FAILED;
+	}
+	rp->page_pfn[id] = pfn;
+	phys_set_owner(&rp->pm, pfn, OWNER_REPLAY, id,
+		       gfp_migratetype(&rp->pm, ev->page_alloc.gfp) == MIGRATE_MOVABLE);
+	return order <= MAX_ORDER_LIMIT ? KIND_PAGE_ALLOC + order : KIND_PAGE_ALLOC_FAILED;
+}
+
+static unsigned replay_page_free(struct replay *rp, const trace_event_t *ev, uint64_t idx)
+{
+	uint32_t id = ev->page_free.page;
+	pfn_t pfn = rp->page_pfn[id];
+
+	if (pfn == PFN_FAILED) {
+		rp->page_pfn[id] = PFN_NONE;
+		rp->nr_free_after_failed++;
+		return KIND_NONE;
+	}
+	if (pfn == PFN_NONE) {
+		replay_error(rp, RERR_PAGE_FREE_UNKNOWN, idx, "page id %u freed while not allocated", id);
+		return KIND_NONE;
+	}
+	if (ev->page_free.order != rp->page_order[id])
+		replay_error(rp, RERR_PAGE_FREE_ORDER, idx,
+			     "page id %u freed as order %u, allocated as order %u (freed as allocated)",
+			     id, ev->page_free.order, rp->page_order[id]);
+	free_pages(&rp->pm, pfn, rp->page_order[id], event_cpu(rp, ev));
+	rp->page_pfn[id] = PFN_NONE;
+	return KIND_PAGE_FREE;
+}
+
+static unsigned replay_cma(struct replay *rp, const trace_event_t *ev, uint64_t idx)
+{
+	struct cma_alloc_slot *slot = &rp->cma[ev->cma.id];
+	unsigned cpu = event_cpu(rp, ev);
+
+	if (ev->type == TRACE_CMA_ALLOC) {
+		if (ev->cma.area >= rp->pm.nr_cma) {
+			replay_error(rp, RERR_CMA_NO_AREA, idx,
+				     "CMA area %u, the policy configures %u (add a [cma] section)",
+				     ev->cma.area, rp->pm.nr_cma);
+			slot->pfn = PFN_FAILED;
+			return KIND_NONE;
+		}
+		if (slot->pfn != PFN_NONE && slot->pfn != PFN_FAILED) {
+			replay_error(rp, RERR_CMA_ALLOC_LIVE, idx, "CMA id %u allocated again while allocated",
+				     ev->cma.id);
+			return KIND_NONE;
+		}
+		slot->area = ev->cma.area;
+		slot->count = ev->cma.count;
+		slot->pfn = cma_alloc(&rp->pm, ev->cma.area, ev->cma.count, ev->cma.align, cpu);
+		if (slot->pfn == PFN_NONE) {
+			slot->pfn = PFN_FAILED;
+			return KIND_CMA_ALLOC_FAILED;
+		}
+		return KIND_CMA_ALLOC;
+	}
+	if (slot->pfn == PFN_FAILED) {          /* releasing what never came: expected */
+		slot->pfn = PFN_NONE;
+		return KIND_NONE;
+	}
+	if (slot->pfn == PFN_NONE) {
+		replay_error(rp, RERR_CMA_RELEASE_UNKNOWN, idx, "CMA id %u released while not allocated",
+			     ev->cma.id);
+		return KIND_NONE;
+	}
+	cma_release(&rp->pm, slot->area, slot->pfn, slot->count, cpu);
+	slot->pfn = PFN_NONE;
+	return KIND_CMA_RELEASE;
+}
+
+/* Dispatch one event to the engine; returns the kind to record, or KIND_NONE. */
+static unsigned replay_event(struct replay *rp, const trace_event_t *ev, uint64_t idx)
+{
+	switch (ev->type) {
+	case TRACE_PAGE_ALLOC:
+		return replay_page_alloc(rp, ev, idx);
+	case TRACE_PAGE_FREE:
+		return replay_page_free(rp, ev, idx);
+	case TRACE_CMA_ALLOC:
+	case TRACE_CMA_RELEASE:
+		return replay_cma(rp, ev, idx);
+	case TRACE_MARK:
+		return KIND_NONE;       /* handled by the loop (dumps) */
+	default:
+		rp->nr_unmodeled[ev->type]++;
+		return KIND_NONE;
+	}
+}
+
+/* ---------------------------------------------------------------- checks, samples, dumps */
+
+/* Every module's consistency checker.  Returns 0, or -1 after printing the violation. */
+static int replay_check(struct replay *rp, uint64_t idx)
+{
+	char msg[512];
+
+	if (buddy_check(&rp->pm, msg, sizeof(msg))) {
+		fprintf(stderr, "mmbench replay: %s: event %" PRIu64 ": buddy_check: %s\n",
+			rp->o->trace_path, idx, msg);
+		return -1;
+	}
+	return 0;
+}
+
+static void ts_row(struct replay *rp, uint64_t idx, uint64_t ts, const struct zone *z,
+		   const char *metric, int order, int mt, long long value)
+{
+	fprintf(rp->ts, "%" PRIu64 ",%" PRIu64 ",node%u/%s,%s,", idx, ts, z->node, z->name, metric);
+	if (order >= 0)
+		fprintf(rp->ts, "%d", order);
+	fputc(',', rp->ts);
+	if (mt >= 0)
+		fputs(migratetype_names[mt], rp->ts);
+	fprintf(rp->ts, ",%lld\n", value);
+}
+
+/* One timeseries sample after event idx (events replayed = idx). */
+static void replay_sample(struct replay *rp, uint64_t idx, uint64_t ts)
+{
+	for (unsigned zi = 0; zi < rp->pm.nr_zones; zi++) {
+		const struct zone *z = &rp->pm.zones[zi];
+		int largest = -1;
+
+		if (!z->managed_pages)
+			continue;
+		ts_row(rp, idx, ts, z, "nr_free_pages", -1, -1, (long long)z->nr_free_pages);
+		for (unsigned o = 0; o <= rp->pm.max_order; o++) {
+			const struct free_area *fa = &z->free_area[o];
+			struct contig_page_info info;
+
+			if (fa->nr_free)
+				largest = (int)o;
+			ts_row(rp, idx, ts, z, "free_blocks", (int)o, -1, (long long)fa->nr_free);
+			for (unsigned mt = 0; mt < MIGRATE_TYPES; mt++)
+				if (fa->nr_free_mt[mt])
+					ts_row(rp, idx, ts, z, "free_blocks", (int)o, (int)mt,
+					       (long long)fa->nr_free_mt[mt]);
+			fill_contig_page_info(&rp->pm, z, o, &info);
+			ts_row(rp, idx, ts, z, "extfrag_index", (int)o, -1,
+			       fragmentation_index_info(o, &info));
+			ts_row(rp, idx, ts, z, "unusable_index", (int)o, -1, unusable_free_index(o, &info));
+		}
+		ts_row(rp, idx, ts, z, "largest_free_order", -1, -1, largest);
+	}
+}
+
+/* Write the requested dumps into DIR/dumps/LABEL/.  Returns 0 or -1 (printed). */
+static int replay_dump(struct replay *rp, const char *label)
+{
+	static const struct {
+		unsigned bit;
+		const char *file;
+		void (*dump)(const phys_t *, FILE *);
+	} dumps[] = {
+		{ DUMP_BUDDYINFO, "buddyinfo", dump_buddyinfo },
+		{ DUMP_PAGETYPEINFO, "pagetypeinfo", dump_pagetypeinfo },
+		{ DUMP_ZONEINFO, "zoneinfo", dump_zoneinfo },
+		{ DUMP_EXTFRAG, "extfrag_index", dump_extfrag_index },
+		{ DUMP_EXTFRAG, "unusable_index", dump_unusable_index },
+	};
+	char dir[4096], path[4200];
+
+	if (!rp->o->dumps)
+		return 0;
+	snprintf(dir, sizeof(dir), "%s/dumps/%s", rp->o->out_dir, label);
+	if (mkdir_p(dir)) {
+		fprintf(stderr, "mmbench replay: %s: %s\n", dir, strerror(errno));
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(dumps) / sizeof(dumps[0]); i++) {
+		if (!(rp->o->dumps & dumps[i].bit))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, dumps[i].file);
+		FILE *f = fopen(path, "w");
+		if (!f) {
+			fprintf(stderr, "mmbench replay: %s: %s\n", path, strerror(errno));
+			return -1;
+		}
+		dumps[i].dump(&rp->pm, f);
+		if (fclose(f)) {
+			fprintf(stderr, "mmbench replay: %s: write failed\n", path);
+			return -1;
+		}
+	}
+	json_array_append_new(rp->dump_labels, json_string(label));
+	return 0;
+}
+
+/* A MARK's dump label: "mark-IDX-NAME" with NAME reduced to [A-Za-z0-9._-]. */
+static void mark_label(const trace_event_t *ev, uint64_t idx, char *buf, size_t len)
+{
+	size_t n = (size_t)snprintf(buf, len, "mark-%" PRIu64 "-", idx);
+
+	for (uint32_t i = 0; i < ev->mark.name_len && n + 1 < len && i < 64; i++) {
+		char c = ev->mark.name[i];
+		buf[n++] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			   c == '.' || c == '_' || c == '-' ? c : '_';
+	}
+	buf[n] = 0;
+}
+
+/* ---------------------------------------------------------------- progress */
+
+static void progress(const struct replay *rp, uint64_t done, uint64_t start_ns, bool last)
+{
+	uint64_t total = rp->sum->nr_events, now = clock_mono_ns();
+	double s = (double)(now - start_ns) / 1e9, rate = s > 0 ? (double)done / s : 0;
+	double eta = rate > 0 ? (double)(total - done) / rate : 0;
+
+	fprintf(stderr, "\rreplay: %" PRIu64 "/%" PRIu64 " events (%.0f%%), %.1f M events/s, ETA %.0f s  ",
+		done, total, total ? 100.0 * (double)done / (double)total : 100.0, rate / 1e6, eta);
+	if (last)
+		fputc('\n', stderr);
+}
+
+/* ---------------------------------------------------------------- the loop */
+
+static int replay_loop(struct replay *rp)
+{
+	const struct replay_opts *o = rp->o;
+	trace_event_t evs[BATCH];
+	uint64_t idx = 0, next_progress = 1u << 16, start_ns = clock_mono_ns(), last_ts = 0;
+	uint64_t last_print = start_ns;
+	const double ns_per_tick = rp->cal.ns_per_tick;
+	const unsigned mhz = rp->pol->cpu_mhz;
+	ssize_t n;
+
+	rp->modeled_cycles = weighted_cycles(rp);
+	hw_counters_start(&rp->hw);
+	uint64_t t_prev = o->timing ? clock_ticks() : 0;
+	while ((n = trace_next_batch(rp->r, evs, BATCH)) > 0) {
+		for (ssize_t i = 0; i < n; i++, idx++) {
+			const trace_event_t *ev = &evs[i];
+			unsigned kind = replay_event(rp, ev, idx);
+			uint64_t t_now = o->timing ? clock_ticks() : 0;
+			uint64_t cycles = weighted_cycles(rp), delta = cycles - rp->modeled_cycles;
+
+			rp->modeled_cycles = cycles;
+			last_ts = ev->ts;
+			if (idx >= o->warmup && kind != KIND_NONE) {
+				uint64_t mns = delta * 1000u / mhz;
+
+				rp->nr_measured++;
+				rp->modeled_cycles_measured += delta;
+				hist_record(&rp->modeled[kind], mns);
+				if (o->timing)
+					hist_record(&rp->measured[kind],
+						    (uint64_t)((double)(t_now - t_prev) * ns_per_tick));
+				if (rp->compacted) {
+					hist_record(&rp->modeled[KIND_COMPACTION], mns);
+					if (o->timing)
+						hist_record(&rp->measured[KIND_COMPACTION],
+							    (uint64_t)((double)(t_now - t_prev) * ns_per_tick));
+					rp->compacted = false;
+				}
+			}
+			if (ev->type == TRACE_MARK && o->dumps) {
+				char label[128];
+				mark_label(ev, idx, label, sizeof(label));
+				if (replay_dump(rp, label))
+					return -1;
+			}
+			if (o->check_every && (idx + 1) % o->check_every == 0 && replay_check(rp, idx))
+				return -1;
+			if ((idx + 1) % rp->sample_every == 0)
+				replay_sample(rp, idx + 1, ev->ts);
+			if (o->timing)
+				t_prev = clock_ticks();
+		}
+		if (o->progress && idx >= next_progress) {
+			uint64_t now = clock_mono_ns();
+			next_progress = idx + (1u << 16);
+			if (now - last_print > 250000000u) {
+				progress(rp, idx, start_ns, false);
+				last_print = now;
+			}
+		}
+	}
+	hw_counters_stop(&rp->hw);
+	rp->wall_ns = clock_mono_ns() - start_ns;
+	if (n < 0) {
+		char buf[768];
+		fprintf(stderr, "mmbench replay: %s\n",
+			trace_error_format(trace_reader_error(rp->r), buf, sizeof(buf)));
+		return -1;
+	}
+	if (o->progress)
+		progress(rp, idx, start_ns, true);
+	if (o->check_every && replay_check(rp, idx ? idx - 1 : 0))
+		return -1;
+	if (idx % rp->sample_every)
+		replay_sample(rp, idx, last_ts);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- results */
+
+static void add_hist_rows(results_t *res, const char *prefix, const char *kind, const hist_t *h,
+			  bool det)
+{
+	static const struct { const char *name; double pct; } pcts[] = {
+		{ "p50", 50.0 }, { "p90", 90.0 }, { "p99", 99.0 }, { "p999", 99.9 },
+	};
+	char metric[128];
+
+	for (size_t i = 0; i < sizeof(pcts) / sizeof(pcts[0]); i++) {
+		snprintf(metric, sizeof(metric), "%s_%s.%s", prefix, pcts[i].name, kind);
+		results_add_u64(res, metric, hist_value_at_percentile(h, pcts[i].pct), "ns", det);
+	}
+	snprintf(metric, sizeof(metric), "%s_max.%s", prefix, kind);
+	results_add_u64(res, metric, hist_max(h), "ns", det);
+	snprintf(metric, sizeof(metric), "%s_mean.%s", prefix, kind);
+	results_add_f64(res, metric, hist_mean(h), det ? 17 : 6, "ns", det);
+}
+
+/* Write latency/KIND.hgrm and modeled/KIND.hgrm, and their rows. */
+static int replay_histograms(struct replay *rp, results_t *res)
+{
+	char dir[4096], path[4200], name[64], err[512], metric[128];
+
+	for (int m = 0; m < 2; m++) {
+		bool modeled = m == 1;
+
+		if (!modeled && !rp->o->timing)
+			continue;
+		snprintf(dir, sizeof(dir), "%s/%s", rp->o->out_dir, modeled ? "modeled" : "latency");
+		if (mkdir_p(dir)) {
+			fprintf(stderr, "mmbench replay: %s: %s\n", dir, strerror(errno));
+			return -1;
+		}
+		for (unsigned k = 0; k < NR_KINDS; k++) {
+			const hist_t *h = modeled ? &rp->modeled[k] : &rp->measured[k];
+
+			if (!hist_count(h))
+				continue;
+			kind_name(k, name, sizeof(name));
+			snprintf(path, sizeof(path), "%s/%s.hgrm", dir, name);
+			if (hist_save_hgrm(h, path, 1.0, err, sizeof(err))) {
+				fprintf(stderr, "mmbench replay: %s\n", err);
+				return -1;
+			}
+			if (modeled) {
+				snprintf(metric, sizeof(metric), "count.%s", name);
+				results_add_u64(res, metric, hist_count(h), "events", true);
+			}
+			add_hist_rows(res, modeled ? "modeled_ns" : "latency_ns", name, h, modeled);
+		}
+	}
+	return 0;
+}
+
+static void add_engine_rows(const struct replay *rp, results_t *res)
+{
+	const struct phys_events *e = &rp->pm.ev;
+	char metric[128];
+
+	for (unsigned z = 0; z < MAX_NR_ZONES; z++) {
+		snprintf(metric, sizeof(metric), "pgalloc_%s", zone_names[z]);
+		for (char *c = metric; *c; c++)
+			*c = (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
+		results_add_u64(res, metric, e->pgalloc[z], "pages", true);
+	}
+#define ROW(field, unit) results_add_u64(res, #field, e->field, unit, true)
+	ROW(pgfree, "pages");
+	ROW(alloc_calls, "calls");
+	ROW(alloc_fail, "calls");
+	ROW(extfrag, "events");
+	ROW(extfrag_steal, "events");
+	ROW(highatomic_reserve, "pageblocks");
+	ROW(highatomic_unreserve, "pageblocks");
+	ROW(pcp_refill, "calls");
+	ROW(pcp_drain, "calls");
+	ROW(compact_stall, "events");
+	ROW(compact_fail, "events");
+	ROW(compact_success, "events");
+	ROW(compact_deferred, "events");
+	ROW(compact_migrate_scanned, "pages");
+	ROW(compact_free_scanned, "pages");
+	ROW(compact_isolated, "pages");
+	ROW(compact_migrated, "pages");
+	ROW(compact_migrate_fail, "pages");
+	ROW(cma_alloc_success, "calls");
+	ROW(cma_alloc_fail, "calls");
+	ROW(cma_migrated, "pages");
+	ROW(cma_released, "pages");
+#undef ROW
+	for (unsigned o = 0; o <= rp->pm.max_order; o++)
+		if (e->alloc_fail_order[o]) {
+			snprintf(metric, sizeof(metric), "alloc_fail.o%u", o);
+			results_add_u64(res, metric, e->alloc_fail_order[o], "calls", true);
+		}
+	for (unsigned i = 0; i < NR_COST_ITEMS; i++) {
+		snprintf(metric, sizeof(metric), "work.%s", cost_item_names[i]);
+		results_add_u64(res, metric, rp->pm.cost[i], "items", true);
+	}
+	results_add_u64(res, "modeled_cycles_total", rp->modeled_cycles, "cycles", true);
+	results_add_u64(res, "modeled_cycles_measured", rp->modeled_cycles_measured, "cycles", true);
+
+	/* the end state: what a kernel developer would read from buddyinfo and extfrag */
+	for (unsigned zi = 0; zi < rp->pm.nr_zones; zi++) {
+		const struct zone *z = &rp->pm.zones[zi];
+		int largest = -1;
+
+		if (!z->managed_pages)
+			continue;
+		snprintf(metric, sizeof(metric), "nr_free_pages.node%u/%s", z->node, z->name);
+		results_add_u64(res, metric, z->nr_free_pages, "pages", true);
+		for (unsigned o = 0; o <= rp->pm.max_order; o++) {
+			struct contig_page_info info;
+
+			if (z->free_area[o].nr_free)
+				largest = (int)o;
+			fill_contig_page_info(&rp->pm, z, o, &info);
+			snprintf(metric, sizeof(metric), "unusable_index.node%u/%s.o%u", z->node, z->name, o);
+			results_add_f64(res, metric, unusable_free_index(o, &info) / 1000.0, 17, "ratio", true);
+			snprintf(metric, sizeof(metric), "extfrag_index.node%u/%s.o%u", z->node, z->name, o);
+			results_add_f64(res, metric, fragmentation_index_info(o, &info) / 1000.0, 17, "ratio", true);
+		}
+		snprintf(metric, sizeof(metric), "largest_free_order.node%u/%s", z->node, z->name);
+		results_add_i64(res, metric, largest, "order", true);
+	}
+}
+
+static void add_replay_rows(const struct replay *rp, results_t *res)
+{
+	uint64_t total = rp->sum->nr_events, unmodeled = 0;
+	char metric[128];
+
+	results_add_u64(res, "events", total, "events", true);
+	for (unsigned t = 1; t < TRACE_NR_TYPES; t++)
+		unmodeled += rp->nr_unmodeled[t];
+	results_add_u64(res, "events_unmodeled", unmodeled, "events", true);
+	for (unsigned t = 1; t < TRACE_NR_TYPES; t++)
+		if (rp->nr_unmodeled[t]) {
+			snprintf(metric, sizeof(metric), "unmodeled_events.%s", trace_type_name(t));
+			results_add_u64(res, metric, rp->nr_unmodeled[t], "events", true);
+		}
+	results_add_u64(res, "events_measured", rp->nr_measured, "events", true);
+	for (unsigned e = 0; e < NR_REPLAY_ERRORS; e++) {
+		snprintf(metric, sizeof(metric), "replay_errors.%s", replay_error_names[e]);
+		results_add_u64(res, metric, rp->nr_errors[e], "events", true);
+	}
+	results_add_u64(res, "page_free_after_failed_alloc", rp->nr_free_after_failed, "events", true);
+	results_add_u64(res, "wall_ns", rp->wall_ns, "ns", false);
+	results_add_f64(res, "replay_ns_per_event", total ? (double)rp->wall_ns / (double)total : 0, 4,
+			"ns", false);
+	results_add_f64(res, "events_per_s", rp->wall_ns ? (double)total * 1e9 / (double)rp->wall_ns : 0,
+			4, "events/s", false);
+	if (rp->o->timing)
+		results_add_f64(res, "timing_overhead_ns", rp->cal.overhead_ns, 3, "ns", false);
+	else
+		results_add_na(res, "timing_overhead_ns", "ns", false);
+}
+
+static json_t *engine_json(const struct replay *rp)
+{
+	json_t *zones = json_array();
+
+	for (unsigned zi = 0; zi < rp->pm.nr_zones; zi++) {
+		const struct zone *z = &rp->pm.zones[zi];
+		json_array_append_new(zones, json_pack("{s:i,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:i,s:i}",
+			"node", z->node, "zone", z->name,
+			"start_pfn", (json_int_t)z->zone_start_pfn,
+			"spanned_pages", (json_int_t)z->spanned_pages,
+			"managed_pages", (json_int_t)z->managed_pages,
+			"min", (json_int_t)z->watermark[WMARK_MIN],
+			"low", (json_int_t)z->watermark[WMARK_LOW],
+			"high", (json_int_t)z->watermark[WMARK_HIGH],
+			"pcp_high", z->pcp_high, "pcp_batch", z->pcp_batch));
+	}
+	return json_pack("{s:I,s:I,s:f,s:o}", "max_pfn", (json_int_t)rp->pm.max_pfn,
+			 "min_free_kbytes", (json_int_t)rp->pm.min_free_kbytes,
+			 "host_bytes_per_page", phys_metadata_bytes_per_page(&rp->pm), "zones", zones);
+}
+
+static int replay_summary(struct replay *rp)
+{
+	json_t *s = summary_begin("replay"), *unmodeled = json_object(), *errors = json_object();
+	json_t *hw = json_object();
+	char err[512];
+	int rc = -1;
+
+	if (!s || !unmodeled || !errors || !hw)
+		goto out;
+	for (unsigned t = 1; t < TRACE_NR_TYPES; t++)
+		if (rp->nr_unmodeled[t])
+			json_object_set_new(unmodeled, trace_type_name(t), json_integer((json_int_t)rp->nr_unmodeled[t]));
+	for (unsigned e = 0; e < NR_REPLAY_ERRORS; e++)
+		json_object_set_new(errors, replay_error_names[e], json_integer((json_int_t)rp->nr_errors[e]));
+	hw_counters_json(&rp->hw, hw);
+	json_object_set_new(s, "trace", summary_trace(rp->r, rp->o->trace_path));
+	json_object_set_new(s, "policy", policy_json(rp->pol));
+	json_object_set_new(s, "options", json_pack("{s:I,s:I,s:I,s:b,s:s}",
+		"warmup_events", (json_int_t)rp->o->warmup, "check_every", (json_int_t)rp->o->check_every,
+		"sample_every", (json_int_t)rp->sample_every, "timing", rp->o->timing,
+		"touch", rp->o->touch_alloc ? "alloc" : "none"));
+	json_object_set_new(s, "clock", json_pack("{s:s,s:f,s:f}",
+		"source", rp->cal.tsc ? "tsc" : "clock_gettime(CLOCK_MONOTONIC)",
+		"tsc_ghz", rp->cal.tsc_ghz, "overhead_ns_per_reading", rp->cal.overhead_ns));
+	json_object_set_new(s, "engine", engine_json(rp));
+	json_object_set_new(s, "unmodeled_events", unmodeled);
+	json_object_set_new(s, "replay_errors", errors);
+	json_object_set_new(s, "dumps", json_incref(rp->dump_labels));
+	json_object_set_new(s, "hw_counters", hw);
+	unmodeled = errors = hw = NULL;
+	if (summary_save(rp->o->out_dir, s, err, sizeof(err)))
+		fprintf(stderr, "mmbench replay: %s\n", err);
+	else
+		rc = 0;
+out:
+	if (rc && !s)
+		fprintf(stderr, "mmbench replay: out of memory\n");
+	json_decref(s);
+	json_decref(unmodeled);
+	json_decref(errors);
+	json_decref(hw);
+	return rc;
+}
+
+static int replay_results(struct replay *rp)
+{
+	results_t *res = results_create(rp->trace_name, rp->pol->name, "mmbench");
+	char err[512];
+	int rc = -1;
+
+	if (!res) {
+		fprintf(stderr, "mmbench replay: out of memory\n");
+		return -1;
+	}
+	add_replay_rows(rp, res);
+	if (replay_histograms(rp, res))
+		goto out;
+	add_engine_rows(rp, res);
+	hw_counters_results(&rp->hw, res);
+	if (results_save(res, rp->o->out_dir, err, sizeof(err))) {
+		fprintf(stderr, "mmbench replay: %s\n", err);
+		goto out;
+	}
+	rc = 0;
+out:
+	results_destroy(res);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- setup */
+
+int replay_parse_dumps(const char *list, unsigned *bits, char *err, size_t errlen)
+{
+	static const struct { const char *name; unsigned bit; } names[] = {
+		{ "buddyinfo", DUMP_BUDDYINFO }, { "pagetypeinfo", DUMP_PAGETYPEINFO },
+		{ "zoneinfo", DUMP_ZONEINFO }, { "extfrag", DUMP_EXTFRAG },
+	};
+	const char *p = list;
+
+	*bits = 0;
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		size_t i;
+
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (strlen(names[i].name) == len && !strncmp(p, names[i].name, len))
+				break;
+		if (i == sizeof(names) / sizeof(names[0])) {
+			bool later = (len == 8 && !strncmp(p, "slabinfo", 8)) || (len == 4 && !strncmp(p, "maps", 4));
+			snprintf(err, errlen, "--dump: '%.*s' %s (known: buddyinfo, pagetypeinfo, zoneinfo, extfrag)",
+				 (int)len, p, later ? "needs an engine module that is not built yet" : "is not a dump");
+			return -1;
+		}
+		*bits |= names[i].bit;
+		p += len + (p[len] == ',');
+	}
+	return 0;
+}
+
+static void replay_free(struct replay *rp)
+{
+	for (unsigned k = 0; k < NR_KINDS; k++) {
+		hist_destroy(&rp->measured[k]);
+		hist_destroy(&rp->modeled[k]);
+	}
+	hw_counters_close(&rp->hw);
+	if (rp->ts)
+		fclose(rp->ts);
+	json_decref(rp->dump_labels);
+	free(rp->page_pfn);
+	free(rp->page_order);
+	free(rp->cma);
+	phys_destroy(&rp->pm);
+	if (rp->r)
+		trace_close(rp->r);
+}
+
+static int replay_setup(struct replay *rp)
+{
+	const trace_bounds_t *b;
+	trace_error_t terr;
+	char err[512], path[4200];
+
+	rp->r = trace_open(rp->o->trace_path, &terr);
+	if (!rp->r) {
+		fprintf(stderr, "mmbench replay: %s\n", trace_error_format(&terr, err, sizeof(err)));
+		return -1;
+	}
+	rp->sum = trace_summary(rp->r);
+	b = &rp->sum->bounds;
+	trace_name_from_path(rp->o->trace_path, rp->trace_name, sizeof(rp->trace_name));
+	if (phys_init(&rp->pm, &rp->pol->phys, err, sizeof(err))) {
+		fprintf(stderr, "mmbench replay: policy %s: %s\n", rp->pol->path, err);
+		return -1;
+	}
+	struct phys_owner_ops ops = { .name = "replay", .migrate = replay_migrate, .ctx = rp };
+	phys_register_owner(&rp->pm, OWNER_REPLAY, &ops);
+	rp->page_pfn = malloc(((size_t)b->nr_pages + 1) * sizeof(*rp->page_pfn));
+	rp->page_order = calloc((size_t)b->nr_pages + 1, 1);
+	rp->cma = malloc(((size_t)b->nr_cma + 1) * sizeof(*rp->cma));
+	rp->dump_labels = json_array();
+	if (!rp->page_pfn || !rp->page_order || !rp->cma || !rp->dump_labels)
+		goto nomem;
+	for (uint32_t i = 0; i < b->nr_pages; i++)
+		rp->page_pfn[i] = PFN_NONE;
+	for (uint32_t i = 0; i < b->nr_cma; i++)
+		rp->cma[i].pfn = PFN_NONE;
+	for (unsigned k = 0; k < NR_KINDS; k++)
+		if (hist_init(&rp->measured[k], HIST_HIGHEST, HIST_SIGFIGS) ||
+		    hist_init(&rp->modeled[k], HIST_HIGHEST, HIST_SIGFIGS))
+			goto nomem;
+	rp->sample_every = rp->o->sample_every ? rp->o->sample_every : rp->sum->nr_events / 100;
+	if (!rp->sample_every)
+		rp->sample_every = 1;
+	if (mkdir_p(rp->o->out_dir)) {
+		fprintf(stderr, "mmbench replay: %s: %s\n", rp->o->out_dir, strerror(errno));
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/timeseries.csv", rp->o->out_dir);
+	rp->ts = fopen(path, "w");
+	if (!rp->ts) {
+		fprintf(stderr, "mmbench replay: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	fputs("event,ts_ns,scope,metric,order,migratetype,value\n", rp->ts);
+	replay_sample(rp, 0, 0);
+	clock_calibrate(&rp->cal, 20);
+	hw_counters_open(&rp->hw);
+	return 0;
+nomem:
+	fprintf(stderr, "mmbench replay: out of memory for a trace of %u page ids\n", b->nr_pages);
+	return -1;
+}
+
+int replay_run(const struct policy *p, const struct replay_opts *opts)
+{
+	struct replay *rp = calloc(1, sizeof(*rp));
+	int rc = 1;
+
+	if (!rp) {
+		fprintf(stderr, "mmbench replay: out of memory\n");
+		return 1;
+	}
+	rp->pol = p;
+	rp->o = opts;
+	if (replay_setup(rp) || replay_loop(rp) || replay_dump(rp, "end"))
+		goto out;
+	if (fclose(rp->ts)) {
+		rp->ts = NULL;
+		fprintf(stderr, "mmbench replay: %s/timeseries.csv: write failed\n", opts->out_dir);
+		goto out;
+	}
+	rp->ts = NULL;
+	if (replay_results(rp) || replay_summary(rp))
+		goto out;
+	uint64_t unmodeled = 0;
+	for (unsigned t = 1; t < TRACE_NR_TYPES; t++)
+		unmodeled += rp->nr_unmodeled[t];
+	if (unmodeled) {
+		fprintf(stderr, "mmbench replay: %" PRIu64 " events not modeled yet:", unmodeled);
+		for (unsigned t = 1; t < TRACE_NR_TYPES; t++)
+			if (rp->nr_unmodeled[t])
+				fprintf(stderr, " %s %" PRIu64, trace_type_name(t), rp->nr_unmodeled[t]);
+		fprintf(stderr, " (results.csv: unmodeled_events.*)\n");
+	}
+	if (!opts->quiet)
+		printf("replay: %s under %s: %" PRIu64 " events in %.3f s (%.1f M events/s, %.1f ns/event), "
+		       "%" PRIu64 " unmodeled; results in %s\n",
+		       rp->trace_name, p->name, rp->sum->nr_events, (double)rp->wall_ns / 1e9,
+		       rp->wall_ns ? (double)rp->sum->nr_events * 1e3 / (double)rp->wall_ns : 0.0,
+		       rp->sum->nr_events ? (double)rp->wall_ns / (double)rp->sum->nr_events : 0.0,
+		       unmodeled, opts->out_dir);
+	rc = 0;
+out:
+	replay_free(rp);
+	if (rc) {       /* no partial timeseries to be mistaken for a whole one */
+		char path[4200];
+		snprintf(path, sizeof(path), "%s/timeseries.csv", opts->out_dir);
+		remove(path);
+	}
+	free(rp);
+	return rc;
+}

@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# tests/cli/test_replay.sh - command-line tests of `mmbench replay` and
+# `mmbench policies`.
+#
+# usage: tests/cli/test_replay.sh path/to/mmbench
+#
+# Checks, one output line each, then "replay: N passed, M failed":
+#   a. every generator's trace replays with --check and writes results.csv,
+#      summary.json, timeseries.csv and modeled histograms; unmodeled event
+#      counts equal what `mmbench info` counts for those types;
+#   b. determinism: two replays give byte-identical deterministic rows,
+#      modeled histograms and timeseries; linux-default and no-pcp differ in
+#      the modeled rows where they should;
+#   c. every malformed trace in tests/data/bad/ exits 1 naming the file and a
+#      byte offset, and leaves no results.csv;
+#   d. bad policies exit 1 naming file, line and key; usage errors exit 2;
+#   e. --warmup, --dump and MARK dumps, --no-timing, policies --show.
+set -u
+
+if [ $# -ne 1 ]; then
+	echo "usage: $0 path/to/mmbench" >&2
+	exit 2
+fi
+MMBENCH=$1
+case $MMBENCH in /*) ;; *) MMBENCH=$PWD/$MMBENCH ;; esac
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+DATA=$ROOT/tests/data
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/mmbench-replay.XXXXXX") || exit 2
+trap 'rm -rf "$TMP"' EXIT
+TIMEOUT=60
+export MMBENCH_POLICIES=$ROOT/policies
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=99"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}exitcode=99:print_stacktrace=1"
+
+passed=0
+failed=0
+pass() { passed=$((passed + 1)); echo "ok    $*"; }
+fail() { failed=$((failed + 1)); echo "FAIL  $*"; }
+run() {
+	timeout "$TIMEOUT" "$MMBENCH" "$@" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+}
+# value DIR METRIC: the value column of METRIC in DIR/results.csv
+value() { awk -F, -v m="$2" '$4 == m { print $5; exit }' "$1/results.csv"; }
+# deterministic rows, modeled histograms and the timeseries of a results dir
+det_digest() {
+	{ grep ',true$' "$1/results.csv"; cat "$1"/modeled/*.hgrm "$1/timeseries.csv"; } | sha256sum
+}
+
+# ---------------------------------------------------------------- a. every generator
+gens=$("$MMBENCH" generate --list | awk '{print $1}')
+for g in $gens; do
+	t=$TMP/$g.mmt
+	"$MMBENCH" generate "$g" --seed 3 -o "$t" || { fail "a: generate $g"; continue; }
+	run replay "$t" -o "$TMP/$g" --check=5000
+	if [ "$rc" -ne 0 ]; then
+		fail "a: replay $g --check: exit $rc: $(head -c 300 "$TMP/err")"
+		continue
+	fi
+	d=$TMP/$g
+	why=
+	[ "$(head -n 1 "$d/results.csv")" = "trace,policy,system,metric,value,unit,deterministic" ] ||
+		why="results.csv header"
+	python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); assert s["policy"]["name"]=="linux-default"; assert s["trace"]["name"]==sys.argv[2]' \
+		"$d/summary.json" "$g" 2>/dev/null || why="$why summary.json"
+	[ "$(head -n 1 "$d/timeseries.csv")" = "event,ts_ns,scope,metric,order,migratetype,value" ] ||
+		why="$why timeseries header"
+	[ "$(value "$d" events)" = "$("$MMBENCH" info "$t" | awk '/^events:/ {print $2}')" ] ||
+		why="$why events count"
+	# every type info counts that replay does not model shows up as unmodeled, with the same count
+	for type in MMAP MUNMAP BRK FAULT ACCESS FORK EXIT ALLOC FREE; do
+		n=$("$MMBENCH" info --format json "$t" | python3 -c "import json,sys; print(json.load(sys.stdin)['events_by_type'].get('$type',0))" 2>/dev/null)
+		u=$(value "$d" "unmodeled_events.$type")
+		if [ "${n:-0}" != "0" ] && [ "$u" != "$n" ]; then
+			why="$why unmodeled $type $u != $n"
+		fi
+	done
+	if grep -q ',page_alloc_o0,' "$d/results.csv" 2>/dev/null || [ -n "$(ls "$d/modeled" 2>/dev/null)" ]; then
+		for h in "$d"/modeled/*.hgrm; do
+			tail -n 1 "$h" | grep -q '^#\[Buckets' || why="$why $(basename "$h") footer"
+		done
+	fi
+	if [ -z "$why" ]; then pass "a: $g replays with --check"; else fail "a: $g:$why"; fi
+done
+
+# ---------------------------------------------------------------- b. determinism
+t=$TMP/frag.mmt
+run replay "$t" -o "$TMP/det1"; r1=$rc
+run replay "$t" -o "$TMP/det2" --no-timing; r2=$rc
+if [ "$r1$r2" = "00" ] && [ "$(det_digest "$TMP/det1")" = "$(det_digest "$TMP/det2")" ]; then
+	pass "b: two replays of frag give byte-identical deterministic results"
+else
+	fail "b: deterministic results differ between two replays (exit $r1 $r2)"
+fi
+if ! grep -q ',false$' "$TMP/det1/results.csv" || ! grep -q '^frag,linux-default,mmbench,latency_ns_p50' "$TMP/det1/results.csv"; then
+	fail "b: measured rows missing or not marked deterministic=false"
+else
+	pass "b: measured latency rows are marked deterministic=false"
+fi
+run replay "$t" -o "$TMP/nopcp" --policy no-pcp
+if [ "$rc" -eq 0 ] && [ "$(value "$TMP/nopcp" work.pcp_lock)" = 0 ] &&
+   [ "$(value "$TMP/det1" work.pcp_lock)" != 0 ] &&
+   [ "$(value "$TMP/nopcp" modeled_ns_p50.page_alloc_o0)" != "$(value "$TMP/det1" modeled_ns_p50.page_alloc_o0)" ] &&
+   [ "$(value "$TMP/nopcp" count.page_alloc_o0)" = "$(value "$TMP/det1" count.page_alloc_o0)" ]; then
+	pass "b: no-pcp takes no pcp lock and models order-0 allocations differently"
+else
+	fail "b: no-pcp vs linux-default: pcp_lock $(value "$TMP/nopcp" work.pcp_lock) vs $(value "$TMP/det1" work.pcp_lock)"
+fi
+
+# ---------------------------------------------------------------- c. malformed traces
+while IFS=$'\t' read -r f want _; do
+	[ -f "$DATA/bad/$f" ] || continue
+	run replay "$DATA/bad/$f" -o "$TMP/bad"
+	msg=$(grep -v "replay goes on" "$TMP/err" | head -n 1)
+	if [ "$rc" -eq 1 ] && [[ $msg == *"$DATA/bad/$f"* ]] && [[ $msg == *"byte offset"* ]] &&
+	   [[ $msg == *"$want"* ]] && [ ! -e "$TMP/bad/results.csv" ] && [ ! -e "$TMP/bad/timeseries.csv" ]; then
+		pass "c: $f: exit 1, $want"
+	else
+		fail "c: $f: exit $rc: $msg"
+	fi
+done <"$DATA/bad/EXPECT"
+
+# ---------------------------------------------------------------- d. policies and usage
+bad_policy() {
+	local text=$1 want=$2
+	printf '%b' "$text" >"$TMP/bad.ini"
+	run replay "$t" --policy "$TMP/bad.ini" -o "$TMP/bp"
+	if [ "$rc" -eq 1 ] && grep -qF "$TMP/bad.ini:$want" "$TMP/err"; then
+		pass "d: bad policy: $want"
+	else
+		fail "d: bad policy '$text': exit $rc: $(head -c 300 "$TMP/err")"
+	fi
+}
+bad_policy 'include = linux-default\n[pcp]\nhihg = 3\n' '3: [pcp] hihg: unknown key'
+bad_policy '[buddy]\nmax_order = 99\n' '2: [buddy] max_order: 99 is out of range'
+bad_policy '[machine]\ncpus = four\n' "2: [machine] cpus: 'four' is not an integer"
+bad_policy '[nonsense]\nx = 1\n' '2: [nonsense] x: unknown section'
+run replay "$t" --policy no-such-policy -o "$TMP/bp"
+if [ "$rc" -eq 1 ] && grep -q 'no-such-policy.ini' "$TMP/err"; then pass "d: unknown policy name exits 1"; else fail "d: unknown policy: exit $rc"; fi
+for args in "" "$t $t" "$t --check=0" "$t --warmup x" "$t --touch=some" "$t --dump slabinfo" "$t --dump bogus" "$t --bogus"; do
+	# shellcheck disable=SC2086
+	run replay $args
+	if [ "$rc" -eq 2 ]; then pass "d: usage error exits 2: replay $args"; else fail "d: replay $args: exit $rc"; fi
+done
+
+# ---------------------------------------------------------------- e. options
+run replay "$t" -o "$TMP/warm" --warmup 100000 --no-timing
+all=$(value "$TMP/det1" events_measured); warm=$(value "$TMP/warm" events_measured)
+if [ "$rc" -eq 0 ] && [ "$warm" -lt "$all" ] && [ ! -d "$TMP/warm/latency" ] &&
+   [ "$(value "$TMP/warm" timing_overhead_ns)" = NA ]; then
+	pass "e: --warmup excludes events ($warm of $all measured), --no-timing writes no latency/"
+else
+	fail "e: --warmup/--no-timing: exit $rc, measured $warm of $all"
+fi
+run replay "$t" -o "$TMP/dump" --dump buddyinfo,pagetypeinfo,zoneinfo,extfrag --sample-every 50000
+marks=$("$MMBENCH" info "$t" | awk '/^ *MARK/ {print $2}')
+n=$(ls "$TMP/dump/dumps" | grep -c '^mark-')
+if [ "$rc" -eq 0 ] && [ -s "$TMP/dump/dumps/end/buddyinfo" ] && [ -s "$TMP/dump/dumps/end/zoneinfo" ] &&
+   [ -s "$TMP/dump/dumps/end/unusable_index" ] && grep -q '^Node 0, zone   Normal' "$TMP/dump/dumps/end/buddyinfo" &&
+   [ "$n" -ge 1 ]; then
+	pass "e: --dump writes kernel-format dumps at the end and at $n MARK events"
+else
+	fail "e: --dump: exit $rc, $n mark dumps: $(ls "$TMP/dump/dumps" 2>&1 | head -3)"
+fi
+samples=$(awk -F, 'NR > 1 {print $1}' "$TMP/dump/timeseries.csv" | sort -un | wc -l)
+events=$(value "$TMP/dump" events)
+if [ "$samples" -eq $((events / 50000 + 1 + (events % 50000 != 0))) ]; then
+	pass "e: --sample-every 50000 gives $samples samples (start, every 50000, end)"
+else
+	fail "e: $samples samples for $events events"
+fi
+run policies
+if [ "$rc" -eq 0 ] && grep -q '^linux-default ' "$TMP/out" && grep -q '^no-pcp ' "$TMP/out"; then
+	pass "e: policies lists linux-default and no-pcp"
+else
+	fail "e: policies: exit $rc"
+fi
+run policies --show no-pcp
+cp "$TMP/out" "$TMP/shown.ini"
+run policies --show "$TMP/shown.ini"
+if [ "$rc" -eq 0 ] && grep -q '^enabled = false' "$TMP/out" && diff <(tail -n +2 "$TMP/out") <(tail -n +2 "$TMP/shown.ini") >/dev/null; then
+	pass "e: policies --show prints every value, and its output loads back the same"
+else
+	fail "e: policies --show: exit $rc"
+fi
+
+echo "replay: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
