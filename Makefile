@@ -53,6 +53,7 @@ ENGINE_SRCS += engine/page_isolation.c
 ENGINE_SRCS += engine/cma.c
 ENGINE_SRCS += engine/vmstat.c
 ENGINE_SRCS += engine/phys_check.c
+ENGINE_SRCS += engine/vmalloc.c
 # bench/ modules shared by mmbench, the baseline runner and the unit tests
 BENCH_SRCS := bench/results.c
 BENCH_SRCS += bench/summary.c
@@ -76,6 +77,7 @@ UNIT_SRCS += tests/unit/test_cma.c
 UNIT_SRCS += tests/unit/test_policy.c
 UNIT_SRCS += tests/unit/test_hwcounters.c
 UNIT_SRCS += tests/unit/test_hist.c
+UNIT_SRCS += tests/unit/test_vmalloc.c
 FUZZ_TARGETS := fuzz_trace fuzz_text
 
 LIB_SRCS := $(TRACE_SRCS) $(WORKLOAD_SRCS) $(ENGINE_SRCS) $(BENCH_SRCS)
@@ -117,8 +119,6 @@ $(O)/bench/summary.o: CFLAGS += -I$(O)
 $(MMBENCH): $(CLI_OBJS) $(LIB_OBJS)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-# The baseline runner: replays a trace's malloc calls on whatever allocator
-# LD_PRELOAD brings in; linked to none.
 
 $(UNIT): $(UNIT_OBJS) $(LIB_OBJS)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcriterion -o $@
