@@ -54,6 +54,9 @@ ENGINE_SRCS += engine/cma.c
 ENGINE_SRCS += engine/vmstat.c
 ENGINE_SRCS += engine/phys_check.c
 ENGINE_SRCS += engine/vmalloc.c
+ENGINE_SRCS += engine/slub.c
+ENGINE_SRCS += engine/slab_common.c
+ENGINE_SRCS += engine/slub_check.c
 # bench/ modules shared by mmbench, the baseline runner and the unit tests
 BENCH_SRCS := bench/results.c
 BENCH_SRCS += bench/summary.c
@@ -78,6 +81,7 @@ UNIT_SRCS += tests/unit/test_policy.c
 UNIT_SRCS += tests/unit/test_hwcounters.c
 UNIT_SRCS += tests/unit/test_hist.c
 UNIT_SRCS += tests/unit/test_vmalloc.c
+UNIT_SRCS += tests/unit/test_slub.c
 FUZZ_TARGETS := fuzz_trace fuzz_text
 
 LIB_SRCS := $(TRACE_SRCS) $(WORKLOAD_SRCS) $(ENGINE_SRCS) $(BENCH_SRCS)

@@ -116,6 +116,105 @@ void BM_mem_init(benchmark::State &state)
 }
 BENCHMARK(BM_mem_init)->Arg(1024)->Arg(65536)->Unit(benchmark::kMillisecond);
 
+// hist_record of a fixed pseudo-random sequence of 16384 latencies, 10 ns ..
+// 10 ms (log-uniform), into a 3-figure histogram to 1 hour: the per-event cost
+// replay pays for each latency histogram; target a few ns per record.
+void BM_hist_record(benchmark::State &state)
+{
+	constexpr uint64_t kValues = 16384;
+	mb_hist_t *m = mb_hist_make(kValues);
+	if (!m) {
+		state.SkipWithError("histogram setup failed");
+		return;
+	}
+	for (auto _ : state)
+		benchmark::DoNotOptimize(mb_hist_record(m));
+	mb_hist_free(m);
+	state.SetItemsProcessed(state.iterations() * (int64_t)kValues);
+	state.counters["ns_per_record"] = benchmark::Counter(
+		(double)state.iterations() * kValues,
+		benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_hist_record);
+
+// vmalloc + vfree of range(0) pages on CPU 0 (16 GiB machine, Linux
+// defaults, 4 CPUs), kPairs per iteration: lowest-fit search and split in the
+// free tree, the busy tree, one alloc_pages/free_pages per page, PTEs, and the
+// amortized lazy purge (every lazy_max_pages() = 24576 pages freed).
+void BM_vmalloc_vfree(benchmark::State &state)
+{
+	const uint64_t pages = (uint64_t)state.range(0);
+	mb_vmalloc_t *m = mb_vmalloc_make(16384);
+	if (!m) {
+		state.SkipWithError("machine setup failed");
+		return;
+	}
+	mb_vmalloc_vfree_pairs(m, pages, kPairs); // warm: page tables, pcp lists
+	for (auto _ : state) {
+		if (mb_vmalloc_vfree_pairs(m, pages, kPairs)) {
+			state.SkipWithError("vmalloc failed");
+			break;
+		}
+	}
+	mb_vmalloc_free(m);
+	state.SetItemsProcessed(state.iterations() * (int64_t)kPairs);
+	state.counters["ns_per_pair"] = benchmark::Counter(
+		(double)state.iterations() * kPairs,
+		benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_vmalloc_vfree)->Arg(1)->Arg(16)->Arg(256);
+
+// kmalloc + kfree of range(0) bytes on CPU 0: SLUB's fast paths (the cpu
+// freelist; the kernel's take ~42 cycles); target a few ns per pair.
+void BM_kmalloc_kfree(benchmark::State &state)
+{
+	const size_t size = (size_t)state.range(0);
+	mb_slub_t *m = mb_slub_make(16384);
+	if (!m) {
+		state.SkipWithError("machine setup failed");
+		return;
+	}
+	mb_kmalloc_kfree_pairs(m, size, kPairs); // warm: the first cpu slab
+	for (auto _ : state) {
+		if (mb_kmalloc_kfree_pairs(m, size, kPairs)) {
+			state.SkipWithError("kmalloc failed");
+			break;
+		}
+	}
+	mb_slub_free(m);
+	state.SetItemsProcessed(state.iterations() * (int64_t)kPairs);
+	state.counters["ns_per_pair"] = benchmark::Counter(
+		(double)state.iterations() * kPairs,
+		benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_kmalloc_kfree)->Arg(64)->Arg(512)->Arg(4096);
+
+// 1000 kmem_cache_alloc()s of 256 bytes then 1000 frees, on CPU 0: new
+// slabs, frees into full slabs (frozen onto the cpu partial list, drained),
+// empty slabs discarded beyond min_partial -- SLUB's slow paths.
+void BM_kmem_cache_alloc_free_burst(benchmark::State &state)
+{
+	constexpr unsigned kBurst = 1000;
+	mb_slub_t *m = mb_slub_make(16384);
+	if (!m) {
+		state.SkipWithError("machine setup failed");
+		return;
+	}
+	mb_kmem_cache_burst(m, kBurst); // warm
+	for (auto _ : state) {
+		if (mb_kmem_cache_burst(m, kBurst)) {
+			state.SkipWithError("allocation failed");
+			break;
+		}
+	}
+	mb_slub_free(m);
+	state.SetItemsProcessed(state.iterations() * (int64_t)kBurst);
+	state.counters["ns_per_pair"] = benchmark::Counter(
+		(double)state.iterations() * kBurst,
+		benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_kmem_cache_alloc_free_burst);
+
 } // namespace
 
 BENCHMARK_MAIN();

@@ -6,9 +6,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bench/hist.h"
 #include "bench/microbench_cases.h"
+#include "engine/prng.h"
 #include "engine/page_alloc.h"
+#include "engine/slub.h"
 #include "engine/phys.h"
+#include "engine/vmalloc.h"
 #include "traces/trace.h"
 #include "workloads/generate.h"
 
@@ -151,4 +155,190 @@ double mb_mem_init(uint64_t mem_mib)
 	bpp = phys_metadata_bytes_per_page(&pm);
 	phys_destroy(&pm);
 	return bpp;
+}
+
+struct mb_hist {
+	hist_t h;               /* the histogram recorded into */
+	uint64_t *values;       /* ns, 10 .. 10,000,000 */
+	uint64_t nr_values;
+};
+
+mb_hist_t *mb_hist_make(uint64_t nr_values)
+{
+	mb_hist_t *m = calloc(1, sizeof(*m));
+	prng_t r;
+
+	if (!m || !(m->values = malloc(nr_values * sizeof(*m->values))) ||
+	    hist_init(&m->h, HIST_HIGHEST, HIST_SIGFIGS)) {
+		fprintf(stderr, "microbench: out of memory\n");
+		mb_hist_free(m);
+		return NULL;
+	}
+	prng_seed(&r, 1);
+	for (uint64_t i = 0; i < nr_values; i++) {
+		unsigned b = (unsigned)prng_range(&r, 3, 23);   /* [2^b, 2^(b+1)): 8 .. 2^24 */
+		uint64_t v = prng_range(&r, 1ull << b, (2ull << b) - 1);
+
+		m->values[i] = v < 10 ? 10 : v > 10000000 ? 10000000 : v;
+	}
+	m->nr_values = nr_values;
+	return m;
+}
+
+void mb_hist_free(mb_hist_t *m)
+{
+	if (!m)
+		return;
+	hist_destroy(&m->h);
+	free(m->values);
+	free(m);
+}
+
+uint64_t mb_hist_record(mb_hist_t *m)
+{
+	for (uint64_t i = 0; i < m->nr_values; i++)
+		hist_record(&m->h, m->values[i]);
+	return hist_count(&m->h);
+}
+
+/* ---------------------------------------------------------------- vmalloc */
+
+struct mb_vmalloc {
+	phys_t pm;
+	vmalloc_t vm;
+};
+
+mb_vmalloc_t *mb_vmalloc_make(uint64_t mem_mib)
+{
+	struct phys_config cfg;
+	struct vmalloc_config vcfg;
+	char err[256];
+	mb_vmalloc_t *m = malloc(sizeof(*m));
+
+	if (!m)
+		return NULL;
+	phys_config_default(&cfg);
+	cfg.mem_bytes = mem_mib << 20;
+	vmalloc_config_default(&vcfg);
+	if (phys_init(&m->pm, &cfg, err, sizeof(err))) {
+		fprintf(stderr, "microbench: %s\n", err);
+		free(m);
+		return NULL;
+	}
+	if (vmalloc_init(&m->vm, &m->pm, &vcfg, err, sizeof(err))) {
+		fprintf(stderr, "microbench: %s\n", err);
+		phys_destroy(&m->pm);
+		free(m);
+		return NULL;
+	}
+	return m;
+}
+
+void mb_vmalloc_free(mb_vmalloc_t *m)
+{
+	if (m) {
+		vmalloc_destroy(&m->vm);
+		phys_destroy(&m->pm);
+		free(m);
+	}
+}
+
+uint64_t mb_vmalloc_vfree_pairs(mb_vmalloc_t *m, uint64_t pages, uint64_t n)
+{
+	uint64_t failed = 0;
+
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t addr = vmalloc(&m->vm, pages << PAGE_SHIFT, GFP_KERNEL, 0);
+
+		if (!addr)
+			failed++;
+		else
+			vfree(&m->vm, addr, 0);
+	}
+	return failed;
+}
+
+/* ---------------------------------------------------------------- slub */
+
+struct mb_slub {
+	phys_t pm;
+	slub_t sl;
+	struct kmem_cache *cache;       /* bench256 */
+	uint64_t *objs;                 /* burst scratch */
+	unsigned nr_objs;               /* its capacity */
+};
+
+mb_slub_t *mb_slub_make(uint64_t mem_mib)
+{
+	struct phys_config cfg;
+	struct slub_config scfg;
+	char err[256];
+	mb_slub_t *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return NULL;
+	phys_config_default(&cfg);
+	cfg.mem_bytes = mem_mib << 20;
+	slub_config_default(&scfg);
+	if (phys_init(&m->pm, &cfg, err, sizeof(err)) ||
+	    slub_init(&m->sl, &m->pm, &scfg, err, sizeof(err)) ||
+	    !(m->cache = kmem_cache_create(&m->sl, "bench256", 256, 0, 0))) {
+		fprintf(stderr, "microbench: %s\n", err);
+		slub_destroy(&m->sl);
+		phys_destroy(&m->pm);
+		free(m);
+		return NULL;
+	}
+	return m;
+}
+
+void mb_slub_free(mb_slub_t *m)
+{
+	if (m) {
+		slub_destroy(&m->sl);
+		phys_destroy(&m->pm);
+		free(m->objs);
+		free(m);
+	}
+}
+
+uint64_t mb_kmalloc_kfree_pairs(mb_slub_t *m, size_t size, uint64_t n)
+{
+	uint64_t failed = 0;
+
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t addr = kmalloc(&m->sl, size, GFP_KERNEL, 0);
+
+		if (!addr)
+			failed++;
+		else
+			kfree(&m->sl, addr, 0);
+	}
+	return failed;
+}
+
+uint64_t mb_kmem_cache_burst(mb_slub_t *m, unsigned nr)
+{
+	uint64_t failed = 0;
+	unsigned got = 0;
+
+	if (nr > m->nr_objs) {
+		uint64_t *v = realloc(m->objs, nr * sizeof(*v));
+
+		if (!v)
+			return nr;
+		m->objs = v;
+		m->nr_objs = nr;
+	}
+	for (unsigned i = 0; i < nr; i++) {
+		uint64_t addr = kmem_cache_alloc(&m->sl, m->cache, GFP_KERNEL, 0);
+
+		if (addr)
+			m->objs[got++] = addr;
+		else
+			failed++;
+	}
+	for (unsigned i = 0; i < got; i++)
+		failed += kmem_cache_free(&m->sl, m->cache, m->objs[i], 0) != 0;
+	return failed;
 }

@@ -56,6 +56,61 @@ uint64_t mb_alloc_free_pairs(mb_phys_t *m, unsigned order, uint64_t n);
  */
 double mb_mem_init(uint64_t mem_mib);
 
+/* A latency histogram (bench/hist.h, 3 figures to 1 hour) and values to record. */
+typedef struct mb_hist mb_hist_t;
+
+/*
+ * nr_values pseudo-random values (seed 1) spanning 10 ns .. 10 ms, uniform
+ * in log2, and an empty histogram.  Returns NULL after printing to stderr.
+ */
+mb_hist_t *mb_hist_make(uint64_t nr_values);
+void mb_hist_free(mb_hist_t *m);
+
+/* hist_record() every value once, in order; returns the histogram's count. */
+uint64_t mb_hist_record(mb_hist_t *m);
+
+/* A machine with vmalloc (engine/vmalloc.h) on top of its page allocator. */
+typedef struct mb_vmalloc mb_vmalloc_t;
+
+/*
+ * Build a machine of mem_mib MiB (Linux defaults, 4 CPUs) and its vmalloc
+ * range (default config: lazy purge at lazy_max_pages()).  Returns NULL
+ * after printing the error to stderr.
+ */
+mb_vmalloc_t *mb_vmalloc_make(uint64_t mem_mib);
+void mb_vmalloc_free(mb_vmalloc_t *m);
+
+/*
+ * n times: vmalloc(pages * 4 KiB, GFP_KERNEL) on CPU 0, then vfree() it
+ * (purges included when the lazy total passes the maximum).  Returns the
+ * number of failed vmalloc calls (0 expected).
+ */
+uint64_t mb_vmalloc_vfree_pairs(mb_vmalloc_t *m, uint64_t pages, uint64_t n);
+
+/* A machine with SLUB and kmalloc (engine/slub.h) on its page allocator. */
+typedef struct mb_slub mb_slub_t;
+
+/*
+ * Build a machine of mem_mib MiB (Linux defaults, 4 CPUs) with the default
+ * slub config and a cache "bench256" of 256-byte objects.  Returns NULL
+ * after printing the error to stderr.
+ */
+mb_slub_t *mb_slub_make(uint64_t mem_mib);
+void mb_slub_free(mb_slub_t *m);
+
+/*
+ * n times: kmalloc(size, GFP_KERNEL) on CPU 0, then kfree() it (the fast
+ * paths once the cpu slab is set up).  Returns the failures (0 expected).
+ */
+uint64_t mb_kmalloc_kfree_pairs(mb_slub_t *m, size_t size, uint64_t n);
+
+/*
+ * nr kmem_cache_alloc()s from bench256 on CPU 0, then nr frees of them on
+ * CPU 0, oldest first: new slabs, full slabs frozen onto the cpu partial
+ * list, drains, discards.  Returns the failures (0 expected).
+ */
+uint64_t mb_kmem_cache_burst(mb_slub_t *m, unsigned nr);
+
 #ifdef __cplusplus
 }
 #endif
