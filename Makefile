@@ -58,7 +58,8 @@ ENGINE_SRCS += engine/slub.c
 ENGINE_SRCS += engine/slab_common.c
 ENGINE_SRCS += engine/slub_check.c
 # bench/ modules shared by mmbench, the baseline runner and the unit tests
-BENCH_SRCS := bench/results.c
+BENCH_SRCS := bench/cli.c
+BENCH_SRCS += bench/results.c
 BENCH_SRCS += bench/summary.c
 BENCH_SRCS += bench/clock.c
 BENCH_SRCS += bench/hwcounters.c
@@ -69,6 +70,7 @@ BENCH_SRCS += bench/replay.c
 CLI_SRCS := bench/mmbench.c
 CLI_SRCS += bench/cmd_trace.c
 CLI_SRCS += bench/cmd_replay.c
+CLI_SRCS += bench/cmd_baseline.c
 # unit tests (Criterion), one file a line
 UNIT_SRCS := tests/unit/test_trace.c
 UNIT_SRCS += tests/unit/test_text.c
@@ -95,7 +97,7 @@ UNIT := $(O)/unit_tests
 # ---------------------------------------------------------------- targets
 .PHONY: all test unit cli-test bench microbench fuzz fuzz-smoke deps depcheck clean help
 
-all: $(MMBENCH)
+all: $(MMBENCH) $(O)/mmbench-native
 
 depcheck:
 	@deps/check
@@ -123,6 +125,10 @@ $(O)/bench/summary.o: CFLAGS += -I$(O)
 $(MMBENCH): $(CLI_OBJS) $(LIB_OBJS)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
+# The baseline runner: replays a trace's malloc calls on whatever allocator
+# LD_PRELOAD brings in; linked to none.
+$(O)/mmbench-native: $(O)/bench/native.o $(LIB_OBJS)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lpthread -ldl -o $@
 
 $(UNIT): $(UNIT_OBJS) $(LIB_OBJS)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcriterion -o $@
@@ -132,9 +138,10 @@ $(UNIT): $(UNIT_OBJS) $(LIB_OBJS)
 unit: $(UNIT)
 	$(UNIT) --jobs=2
 
-cli-test: $(MMBENCH)
+cli-test: $(MMBENCH) $(O)/mmbench-native
 	tests/cli/run.sh $(MMBENCH)
 	tests/cli/test_replay.sh $(MMBENCH)
+	tests/cli/test_baseline.sh $(MMBENCH)
 
 # The full test: normal build, then the same tests under ASan+UBSan, then a
 # short fuzz run of every reader.
@@ -188,7 +195,7 @@ clean:
 
 help:
 	@echo "mmbench make targets:"
-	@echo "  all         build $(O)/mmbench (default)"
+	@echo "  all         build $(O)/mmbench and the baseline runner $(O)/mmbench-native (default)"
 	@echo "  test        unit + CLI tests, again under SANITIZE=1, then a fuzz smoke run"
 	@echo "  bench       install missing packages, build, run the default suite into results/"
 	@echo "  microbench  Google Benchmark microbenchmarks -> $(O)/microbench.json"
@@ -200,3 +207,4 @@ help:
 
 -include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(MICRO_OBJS:.o=.d)
 -include $(FUZZ_LIB_OBJS:.o=.d)
+-include $(O)/bench/native.d

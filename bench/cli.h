@@ -30,6 +30,9 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 /* Parse a whole decimal (or 0x hex) number into *out.  Returns 0 or -1. */
 int cli_parse_u64(const char *s, uint64_t *out);
 
+/* mkdir -p: create dir and its missing parents (mode 0777 & ~umask).  Returns 0 or -1 with errno set. */
+int mkdir_p(const char *dir);
+
 /* getopt_long over argv with argv[0] the subcommand; reset for each command. */
 #define FOR_EACH_OPT(c, argc, argv, shortopts, longopts)                        \
 	for (optind = 1, opterr = 0;                                           \
@@ -41,5 +44,6 @@ int cmd_import(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_policies(int argc, char **argv);
+int cmd_baseline(int argc, char **argv);
 
 #endif /* MMBENCH_CLI_H */

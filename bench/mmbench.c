@@ -1,9 +1,6 @@
 /*
  * mmbench.c - the mmbench command: git-style subcommand dispatch.
  */
-#include <errno.h>
-#include <stdarg.h>
-#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,43 +19,16 @@ static const command_t commands[] = {
 	{ "info", cmd_info, "summarize a trace: counts, processes, sizes, metadata" },
 	{ "replay", cmd_replay, "replay a trace through the engine under a policy and measure" },
 	{ "policies", cmd_policies, "list the policies, or print one's resolved values" },
+	{ "baseline", cmd_baseline, "replay the malloc calls of a trace on a real allocator" },
 };
 
 /* Subcommands of the design that later work adds; named so users are told plainly. */
 static const char *const planned[] = {
-	"record", "baseline", "suite", "compare", "report",
+	"record", "suite", "compare", "report",
 };
 
-int cli_trace_error(const trace_error_t *err)
-{
-	char buf[768];
-	fprintf(stderr, "mmbench: %s\n", trace_error_format(err, buf, sizeof(buf)));
-	return EXIT_ERROR;
-}
 
-int cli_parse_u64(const char *s, uint64_t *out)
-{
-	char *end;
-	if (!*s || *s == '-')
-		return -1;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 0);
-	if (errno || *end)
-		return -1;
-	*out = v;
-	return 0;
-}
 
-int cli_usage_error(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-	fprintf(stderr, "mmbench %s: ", cmd);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n(see 'mmbench %s --help')\n", cmd);
-	return EXIT_USAGE;
-}
 
 static void usage(FILE *f)
 {

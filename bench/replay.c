@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bench/cli.h"
 #include "bench/clock.h"
 #include "bench/hist.h"
 #include "bench/hwcounters.h"
@@ -121,24 +122,6 @@ struct replay {
 
 /* ---------------------------------------------------------------- helpers */
 
-static int mkdir_p(const char *path)
-{
-	char buf[4096];
-	size_t n = strlen(path);
-
-	if (n >= sizeof(buf))
-		return -1;
-	memcpy(buf, path, n + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(buf, 0777) && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	return mkdir(buf, 0777) && errno != EEXIST ? -1 : 0;
-}
 
 static void replay_error(struct replay *rp, enum replay_error e, uint64_t idx, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
