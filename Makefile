@@ -54,6 +54,7 @@ ENGINE_SRCS += engine/cma.c
 ENGINE_SRCS += engine/vmstat.c
 ENGINE_SRCS += engine/phys_check.c
 ENGINE_SRCS += engine/vmalloc.c
+ENGINE_SRCS += engine/util.c
 ENGINE_SRCS += engine/slub.c
 ENGINE_SRCS += engine/slab_common.c
 ENGINE_SRCS += engine/slub_check.c

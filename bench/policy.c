@@ -35,6 +35,8 @@ struct key {
 };
 
 #define PHYS(f) offsetof(struct policy, phys.f)
+#define SLUB(f) offsetof(struct policy, slub.f)
+#define VMALLOC(f) offsetof(struct policy, vmalloc.f)
 #define MiB (1ll << 20)
 
 static const struct key keys[] = {
@@ -76,6 +78,24 @@ static const struct key keys[] = {
 	  "CONFIG_COMPACTION: direct compaction on high-order failure" },
 	{ "compaction", "extfrag_threshold", K_UINT, PHYS(extfrag_threshold), 0, 0, 1000,
 	  "vm.extfrag_threshold" },
+
+	{ "slub", "min_objects", K_UINT, SLUB(min_objects), 0, 0, 32767,
+	  "slub_min_objects=, 0 = 4 * (fls(nr_cpus) + 1)" },
+	{ "slub", "max_order", K_UINT, SLUB(max_order), 0, 0, MAX_ORDER_LIMIT,
+	  "slub_max_order= (PAGE_ALLOC_COSTLY_ORDER)" },
+	{ "slub", "min_order", K_UINT, SLUB(min_order), 0, 0, MAX_ORDER_LIMIT, "slub_min_order=" },
+	{ "slub", "cpu_partial", K_BOOL, SLUB(cpu_partial_enabled), 0, 0, 1, "CONFIG_SLUB_CPU_PARTIAL" },
+	{ "slub", "kmalloc_dma", K_BOOL, SLUB(kmalloc_dma), 0, 0, 1, "dma-kmalloc-* caches (CONFIG_ZONE_DMA)" },
+	{ "slub", "kmalloc_cgroup", K_BOOL, SLUB(kmalloc_cgroup), 0, 0, 1,
+	  "kmalloc-cg-* caches (CONFIG_MEMCG_KMEM)" },
+	{ "slub", "cache_line_size", K_UINT, SLUB(cache_line_size), 0, 8, 4096,
+	  "bytes, SLAB_HWCACHE_ALIGN (cache_line_size())" },
+
+	{ "vmalloc", "size", K_BYTES, VMALLOC(vmalloc_bytes), 0, 0, 32ll << 40,
+	  "the vmalloc range, a 1 GiB multiple; 0 = 32 TiB (4-level x86-64)" },
+	{ "vmalloc", "lazy_max_pages", K_U64, VMALLOC(lazy_max_pages), 0, 0, INT64_MAX,
+	  "purge above this many lazily freed pages; 0 = lazy_max_pages()" },
+	{ "vmalloc", "lazy_purge", K_BOOL, VMALLOC(lazy_purge), 0, 0, 1, "false: every vfree purges at once" },
 
 	{ "cost", "cpu_mhz", K_UINT, offsetof(struct policy, cpu_mhz), 0, 100, 10000,
 	  "converts modeled cycles to ns" },
@@ -130,6 +150,8 @@ void policy_default(struct policy *p)
 	snprintf(p->name, sizeof(p->name), "built-in");
 	snprintf(p->path, sizeof(p->path), "(built-in defaults)");
 	phys_config_default(&p->phys);
+	slub_config_default(&p->slub);
+	vmalloc_config_default(&p->vmalloc);
 	p->cpu_mhz = 3000;
 	memcpy(p->cost_cycles, default_cost_cycles, sizeof(p->cost_cycles));
 	p->seed = 1;
@@ -431,7 +453,13 @@ static int handler(void *user, const char *section, const char *name, const char
 		if (c->depth + 1 >= POLICY_MAX_INCLUDE_DEPTH)
 			return fail(c, section, name, "includes nested deeper than %d (a cycle?)",
 				    POLICY_MAX_INCLUDE_DEPTH);
-		if (load_file(c->p, value, c->depth + 1, c->err, c->errlen)) {
+		int rc = load_file(c->p, value, c->depth + 1, c->err, c->errlen);
+		if (rc == -2) {         /* not read: "FILE: reason", add this line and key */
+			char msg[512];
+			snprintf(msg, sizeof(msg), "%s", c->err);
+			return fail(c, section, name, "%s", msg);
+		}
+		if (rc) {
 			c->failed = c->located = true;
 			c->err_line = c->line;
 			return 0;
@@ -477,6 +505,10 @@ static void resolve(const char *name_or_path, char *out, size_t len)
 		snprintf(out, len, "%s/%s.ini", policy_dir(dir, sizeof(dir)), name_or_path);
 }
 
+/*
+ * Parse NAME (see resolve) into p.  Returns 0; -1 with "FILE:LINE: reason"
+ * in err; or -2 with "FILE: reason" when the file could not be opened or read.
+ */
 static int load_file(struct policy *p, const char *name, unsigned depth, char *err, size_t errlen)
 {
 	char path[PATH_MAX];
@@ -489,11 +521,16 @@ static int load_file(struct policy *p, const char *name, unsigned depth, char *e
 	f = fopen(path, "r");
 	if (!f) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
+		return -2;
 	}
 	c.f = f;
 	line = ini_parse_stream(read_line, &c, handler, &c);
+	int read_errno = ferror(f) ? (errno ? errno : EIO) : 0;     /* a directory: EISDIR */
 	fclose(f);
+	if (read_errno) {
+		snprintf(err, errlen, "%s: %s", path, strerror(read_errno));
+		return -2;
+	}
 	if (line == 0 && !c.failed)
 		return 0;
 	if (line != 0 && (!c.failed || line < c.err_line)) {    /* inih's own: a syntax error first */
@@ -551,7 +588,9 @@ static const char *key_value(const struct policy *p, const struct key *k, char *
 	return buf;
 }
 
-static const char *const sections[] = { "", "machine", "buddy", "pcp", "compaction", "cost", "replay" };
+static const char *const sections[] = {
+	"", "machine", "buddy", "pcp", "compaction", "slub", "vmalloc", "cost", "replay",
+};
 
 void policy_write_ini(const struct policy *p, FILE *f)
 {

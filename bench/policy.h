@@ -14,6 +14,9 @@
  *   [pcp]        enabled, high, batch, high_fraction, thp
  *   [compaction] enabled, extfrag_threshold
  *   [cma], [cma.1] ... [cma.7]   size, base, order_per_bit, name (one area each)
+ *   [slub]       min_objects, max_order, min_order, cpu_partial, kmalloc_dma,
+ *                kmalloc_cgroup, cache_line_size
+ *   [vmalloc]    size, lazy_max_pages, lazy_purge
  *   [cost]       cpu_mhz, and cycles per work item: one key per engine/cost.h item
  *   [replay]     seed
  *
@@ -38,6 +41,8 @@
 
 #include "engine/cost.h"
 #include "engine/phys.h"
+#include "engine/slub.h"
+#include "engine/vmalloc.h"
 
 #define POLICY_MAX_INCLUDE_DEPTH 8
 
@@ -46,6 +51,8 @@ struct policy {
 	char path[PATH_MAX];            /* file it was loaded from */
 	char description[256];          /* the description key */
 	struct phys_config phys;        /* machine and page allocator */
+	struct slub_config slub;        /* SLUB and kmalloc */
+	struct vmalloc_config vmalloc;  /* vmalloc */
 	unsigned cpu_mhz;               /* converts modeled cycles to ns */
 	uint32_t cost_cycles[NR_COST_ITEMS]; /* cycles per work item (engine/cost.h) */
 	uint64_t seed;                  /* the engine PRNG's seed */

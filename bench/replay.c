@@ -21,6 +21,9 @@
 #include "bench/summary.h"
 #include "engine/cma.h"
 #include "engine/page_alloc.h"
+#include "engine/slub.h"
+#include "engine/util.h"
+#include "engine/vmalloc.h"
 #include "engine/vmstat.h"
 #include "traces/trace.h"
 
@@ -35,7 +38,11 @@ enum replay_kind {
 	KIND_CMA_ALLOC,
 	KIND_CMA_ALLOC_FAILED,
 	KIND_CMA_RELEASE,
-	NR_KINDS,
+	KIND_ALLOC_FAILED,              /* an ALLOC or REALLOC the engine could not satisfy */
+	KIND_CACHE_CREATE,
+	KIND_CACHE_DESTROY,
+	KIND_FUNC,                      /* + enum trace_alloc_func: malloc, free, kmalloc, ... */
+	NR_KINDS = KIND_FUNC + TRACE_NR_FUNCS,
 	KIND_NONE = NR_KINDS            /* not measured: unmodeled, or a trace error */
 };
 
@@ -46,12 +53,17 @@ static const char *const kind_names_fixed[] = {
 	[KIND_CMA_ALLOC - KIND_PAGE_ALLOC_FAILED] = "cma_alloc",
 	[KIND_CMA_ALLOC_FAILED - KIND_PAGE_ALLOC_FAILED] = "cma_alloc_failed",
 	[KIND_CMA_RELEASE - KIND_PAGE_ALLOC_FAILED] = "cma_release",
+	[KIND_ALLOC_FAILED - KIND_PAGE_ALLOC_FAILED] = "alloc_failed",
+	[KIND_CACHE_CREATE - KIND_PAGE_ALLOC_FAILED] = "cache_create",
+	[KIND_CACHE_DESTROY - KIND_PAGE_ALLOC_FAILED] = "cache_destroy",
 };
 
 static const char *kind_name(unsigned kind, char *buf, size_t len)
 {
 	if (kind < KIND_PAGE_ALLOC_FAILED)
 		snprintf(buf, len, "page_alloc_o%u", kind - KIND_PAGE_ALLOC);
+	else if (kind >= KIND_FUNC)
+		snprintf(buf, len, "%s", trace_func_name(kind - KIND_FUNC));
 	else
 		snprintf(buf, len, "%s", kind_names_fixed[kind - KIND_PAGE_ALLOC_FAILED]);
 	return buf;
@@ -67,6 +79,13 @@ enum replay_error {
 	RERR_CMA_NO_AREA,               /* CMA area index the policy does not configure */
 	RERR_CMA_RELEASE_UNKNOWN,       /* CMA id released while not allocated */
 	RERR_CMA_ALLOC_LIVE,            /* CMA id allocated while still allocated */
+	RERR_ALLOC_LIVE,                /* object id allocated while still allocated */
+	RERR_FREE_UNKNOWN,              /* object id freed (or realloc'd) while not allocated */
+	RERR_FREE_REJECTED,             /* the engine refused the free (e.g. wrong cache) */
+	RERR_CACHE_CREATE,              /* cache could not be created (bad size or alignment) */
+	RERR_CACHE_LIVE,                /* cache id created again while it exists */
+	RERR_CACHE_UNKNOWN,             /* cache id destroyed while it does not exist */
+	RERR_CACHE_BUSY,                /* cache destroyed with live objects: it stays */
 	NR_REPLAY_ERRORS
 };
 
@@ -77,6 +96,13 @@ static const char *const replay_error_names[NR_REPLAY_ERRORS] = {
 	[RERR_CMA_NO_AREA] = "cma_area_missing",
 	[RERR_CMA_RELEASE_UNKNOWN] = "cma_release_unknown",
 	[RERR_CMA_ALLOC_LIVE] = "cma_alloc_live_id",
+	[RERR_ALLOC_LIVE] = "alloc_live_id",
+	[RERR_FREE_UNKNOWN] = "free_unknown",
+	[RERR_FREE_REJECTED] = "free_rejected",
+	[RERR_CACHE_CREATE] = "cache_create_failed",
+	[RERR_CACHE_LIVE] = "cache_create_live_id",
+	[RERR_CACHE_UNKNOWN] = "cache_destroy_unknown",
+	[RERR_CACHE_BUSY] = "cache_destroy_busy",
 };
 
 #define REPLAY_ERRORS_PRINTED 5         /* per reason; the rest are counted */
@@ -86,6 +112,9 @@ static const char *const replay_error_names[NR_REPLAY_ERRORS] = {
 #define PFN_FAILED (PFN_NONE - 1)       /* page id whose allocation failed */
 #define OWNER_REPLAY 1                  /* phys owner kind of trace page ids */
 #define BATCH 256
+#define OBJ_NONE 0                      /* object id not allocated */
+#define OBJ_FAILED 1                    /* object id whose allocation failed */
+#define CACHE_FAILED ((struct kmem_cache *)1) /* cache id whose creation failed */
 
 struct cma_alloc_slot {
 	pfn_t pfn;                      /* first page, PFN_NONE when not live, PFN_FAILED after a failure */
@@ -103,6 +132,14 @@ struct replay {
 	pfn_t *page_pfn;                /* [nr_pages]: pfn of each trace page id, PFN_NONE, PFN_FAILED */
 	uint8_t *page_order;            /* [nr_pages]: order it was allocated with */
 	struct cma_alloc_slot *cma;     /* [nr_cma] */
+	slub_t slub;                    /* SLUB and kmalloc on pm */
+	vmalloc_t vm;                   /* vmalloc on pm */
+	bool slub_up, vm_up;            /* initialised */
+	uint64_t *obj_addr;             /* [nr_objects]: simulated address, OBJ_NONE, OBJ_FAILED */
+	uint64_t *obj_size;             /* [nr_objects]: bytes the engine allocated for it */
+	struct kmem_cache **caches;     /* [nr_caches]: trace cache id -> cache, NULL, CACHE_FAILED */
+	uint64_t nr_caches_on_demand;   /* caches created for a kmem_cache_alloc without CACHE_CREATE */
+	uint64_t nr_free_after_failed_obj; /* frees of objects whose allocation failed: expected */
 	bool compacted;                 /* the current event ran direct compaction */
 	uint64_t nr_unmodeled[TRACE_NR_TYPES];
 	uint64_t nr_errors[NR_REPLAY_ERRORS];
@@ -110,7 +147,9 @@ struct replay {
 	uint64_t nr_measured;           /* events after warm-up */
 	hist_t measured[NR_KINDS];      /* host ns */
 	hist_t modeled[NR_KINDS];       /* modeled ns */
-	uint64_t modeled_cycles;        /* weighted work after the last event */
+	uint64_t modeled_cycles;        /* pm.cost_cycles after the last event */
+	uint64_t boot_cost[NR_COST_ITEMS]; /* pm.cost before the first event (machine and slab boot) */
+	uint64_t boot_cycles;           /* pm.cost_cycles then */
 	uint64_t modeled_cycles_measured; /* ... summed over measured events */
 	FILE *ts;                       /* timeseries.csv */
 	uint64_t sample_every;
@@ -139,15 +178,6 @@ static void replay_error(struct replay *rp, enum replay_error e, uint64_t idx, c
 	fprintf(stderr, " (counted as %s; replay goes on)\n", replay_error_names[e]);
 }
 
-/* The policy-weighted sum of the engine's work counters, in cycles. */
-static inline uint64_t weighted_cycles(const struct replay *rp)
-{
-	uint64_t sum = 0;
-
-	for (unsigned i = 0; i < NR_COST_ITEMS; i++)
-		sum += rp->pm.cost[i] * rp->pol->cost_cycles[i];
-	return sum;
-}
 
 static unsigned event_cpu(const struct replay *rp, const trace_event_t *ev)
 {
@@ -256,6 +286,186 @@ static unsigned replay_cma(struct replay *rp, const trace_event_t *ev, uint64_t 
 	return KIND_CMA_RELEASE;
 }
 
+
+/* ---------------------------------------------------------------- objects */
+
+/*
+ * What a user-space allocation asks of the engine: the size, made a power
+ * of two at least as large as an alignment above the kmalloc minimum
+ * (kmalloc aligns power-of-two sizes naturally), page-rounded for pvalloc.
+ */
+static uint64_t user_alloc_size(const trace_event_t *ev)
+{
+	uint64_t size = ev->alloc.size, align = ev->alloc.align;
+
+	if (ev->alloc.func == TRACE_FN_VALLOC || ev->alloc.func == TRACE_FN_PVALLOC) {
+		align = PAGE_SIZE;
+		if (ev->alloc.func == TRACE_FN_PVALLOC)
+			size = (size + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	}
+	if (align > KMALLOC_MIN_SIZE && size < align)
+		size = align;
+	if (align > KMALLOC_MIN_SIZE && size <= KMALLOC_MAX_CACHE_SIZE && (size & (size - 1)))
+		size = 1ull << (64 - __builtin_clzll(size));
+	return size;
+}
+
+/* The cache of a kmem_cache_alloc/free: created on demand when the trace never created it. */
+static struct kmem_cache *replay_cache(struct replay *rp, uint32_t id, uint64_t size)
+{
+	struct kmem_cache *c = rp->caches[id];
+	char name[32];
+
+	if (c == CACHE_FAILED)
+		return NULL;
+	if (c || !size)
+		return c;
+	snprintf(name, sizeof(name), "cache-%u", id);
+	c = kmem_cache_create(&rp->slub, name, size > UINT32_MAX ? 0 : (unsigned)size, 0, 0);
+	rp->caches[id] = c ? c : CACHE_FAILED;
+	rp->nr_caches_on_demand++;
+	return c;
+}
+
+static unsigned replay_alloc(struct replay *rp, const trace_event_t *ev, uint64_t idx)
+{
+	uint32_t id = ev->alloc.id;
+	unsigned func = ev->alloc.func, cpu = event_cpu(rp, ev);
+	uint64_t addr, size = ev->alloc.size;
+
+	if (rp->obj_addr[id] > OBJ_FAILED) {
+		replay_error(rp, RERR_ALLOC_LIVE, idx, "object id %u allocated again while allocated", id);
+		return KIND_NONE;
+	}
+	if (func == TRACE_FN_KMEM_CACHE_ALLOC && ev->alloc.cache != TRACE_NO_ID) {
+		struct kmem_cache *c = replay_cache(rp, ev->alloc.cache, size);
+		addr = c ? kmem_cache_alloc(&rp->slub, c, ev->alloc.gfp, cpu) : 0;
+	} else if (func == TRACE_FN_KMALLOC || func == TRACE_FN_KMEM_CACHE_ALLOC) {
+		addr = kmalloc(&rp->slub, size, ev->alloc.gfp, cpu);
+	} else {                        /* user space: kvmalloc, GFP_KERNEL */
+		size = user_alloc_size(ev);
+		addr = kvmalloc(&rp->slub, &rp->vm, size,
+				GFP_KERNEL | (func == TRACE_FN_CALLOC ? GFP_F_ZERO : 0), cpu);
+	}
+	rp->obj_addr[id] = addr ? addr : OBJ_FAILED;
+	rp->obj_size[id] = size;
+	return addr ? KIND_FUNC + func : KIND_ALLOC_FAILED;
+}
+
+/* Free what object id holds; returns 0, or -1 when the engine refused. */
+static int replay_obj_free(struct replay *rp, unsigned func, uint32_t cache, uint64_t addr,
+			   unsigned cpu)
+{
+	if (func == TRACE_FN_KMEM_CACHE_FREE && cache != TRACE_NO_ID) {
+		struct kmem_cache *c = replay_cache(rp, cache, 0);
+		return c && !kmem_cache_free(&rp->slub, c, addr, cpu) ? 0 : -1;
+	}
+	if (func == TRACE_FN_KFREE || func == TRACE_FN_KMEM_CACHE_FREE)
+		return kfree(&rp->slub, addr, cpu) ? -1 : 0;
+	return kvfree(&rp->slub, &rp->vm, addr, cpu) ? -1 : 0;
+}
+
+static unsigned replay_free_obj(struct replay *rp, const trace_event_t *ev, uint64_t idx)
+{
+	uint32_t id = ev->free.id;
+	uint64_t addr = rp->obj_addr[id];
+
+	if (addr == OBJ_FAILED) {
+		rp->obj_addr[id] = OBJ_NONE;
+		rp->nr_free_after_failed_obj++;
+		return KIND_NONE;
+	}
+	if (addr == OBJ_NONE) {
+		replay_error(rp, RERR_FREE_UNKNOWN, idx, "object id %u freed while not allocated", id);
+		return KIND_NONE;
+	}
+	rp->obj_addr[id] = OBJ_NONE;
+	if (replay_obj_free(rp, ev->free.func, ev->free.cache, addr, event_cpu(rp, ev))) {
+		replay_error(rp, RERR_FREE_REJECTED, idx, "the engine refused the %s of object id %u",
+			     trace_func_name(ev->free.func), id);
+		return KIND_NONE;
+	}
+	return KIND_FUNC + ev->free.func;
+}
+
+static unsigned replay_realloc(struct replay *rp, const trace_event_t *ev, uint64_t idx)
+{
+	uint32_t old_id = ev->realloc.old_id, new_id = ev->realloc.new_id;
+	unsigned func = ev->realloc.func, cpu = event_cpu(rp, ev);
+	uint64_t old = rp->obj_addr[old_id], size = ev->realloc.size, addr;
+
+	if (old == OBJ_NONE)
+		replay_error(rp, RERR_FREE_UNKNOWN, idx, "object id %u reallocated while not allocated (allocated anew)",
+			     old_id);
+	if (old <= OBJ_FAILED) {        /* realloc of nothing: an allocation */
+		rp->obj_addr[old_id] = OBJ_NONE;
+		old = 0;
+	}
+	if (new_id != old_id && rp->obj_addr[new_id] > OBJ_FAILED) {
+		replay_error(rp, RERR_ALLOC_LIVE, idx, "object id %u allocated again while allocated", new_id);
+		return KIND_NONE;
+	}
+	if (func == TRACE_FN_KREALLOC)
+		addr = krealloc(&rp->slub, old, size, GFP_KERNEL, cpu);
+	else if (old)
+		addr = kvrealloc(&rp->slub, &rp->vm, old, rp->obj_size[old_id], size, GFP_KERNEL, cpu);
+	else
+		addr = kvmalloc(&rp->slub, &rp->vm, size, GFP_KERNEL, cpu);
+	if (!addr) {                    /* the old object stays where it was */
+		if (new_id != old_id)
+			rp->obj_addr[new_id] = OBJ_FAILED;
+		return KIND_ALLOC_FAILED;
+	}
+	if (new_id != old_id)
+		rp->obj_addr[old_id] = OBJ_NONE;
+	rp->obj_addr[new_id] = addr;
+	rp->obj_size[new_id] = old && rp->obj_size[old_id] > size ? rp->obj_size[old_id] : size;
+	return KIND_FUNC + func;
+}
+
+static unsigned replay_cache_event(struct replay *rp, const trace_event_t *ev, uint64_t idx)
+{
+	if (ev->type == TRACE_CACHE_CREATE) {
+		uint32_t id = ev->cache_create.cache;
+		char name[TRACE_MAX_STRING + 1];
+		struct kmem_cache *c;
+
+		if (rp->caches[id] && rp->caches[id] != CACHE_FAILED) {
+			replay_error(rp, RERR_CACHE_LIVE, idx, "cache id %u created again while it exists", id);
+			return KIND_NONE;
+		}
+		memcpy(name, ev->cache_create.name, ev->cache_create.name_len);
+		name[ev->cache_create.name_len] = 0;
+		c = ev->cache_create.size > UINT32_MAX || ev->cache_create.align > UINT32_MAX ? NULL :
+		    kmem_cache_create(&rp->slub, name, (unsigned)ev->cache_create.size,
+				      (unsigned)ev->cache_create.align, ev->cache_create.flags);
+		rp->caches[id] = c ? c : CACHE_FAILED;
+		if (!c) {
+			replay_error(rp, RERR_CACHE_CREATE, idx, "cache '%s' (size %" PRIu64 ", align %" PRIu64
+				     ") could not be created", name, ev->cache_create.size, ev->cache_create.align);
+			return KIND_NONE;
+		}
+		return KIND_CACHE_CREATE;
+	}
+	uint32_t id = ev->cache_destroy.cache;
+	struct kmem_cache *c = rp->caches[id];
+
+	if (c == CACHE_FAILED) {
+		rp->caches[id] = NULL;
+		return KIND_NONE;
+	}
+	if (!c) {
+		replay_error(rp, RERR_CACHE_UNKNOWN, idx, "cache id %u destroyed while it does not exist", id);
+		return KIND_NONE;
+	}
+	if (kmem_cache_destroy(&rp->slub, c, event_cpu(rp, ev))) {
+		replay_error(rp, RERR_CACHE_BUSY, idx, "cache id %u destroyed with live objects (it stays)", id);
+		return KIND_NONE;
+	}
+	rp->caches[id] = NULL;
+	return KIND_CACHE_DESTROY;
+}
+
 /* Dispatch one event to the engine; returns the kind to record, or KIND_NONE. */
 static unsigned replay_event(struct replay *rp, const trace_event_t *ev, uint64_t idx)
 {
@@ -267,6 +477,15 @@ static unsigned replay_event(struct replay *rp, const trace_event_t *ev, uint64_
 	case TRACE_CMA_ALLOC:
 	case TRACE_CMA_RELEASE:
 		return replay_cma(rp, ev, idx);
+	case TRACE_ALLOC:
+		return replay_alloc(rp, ev, idx);
+	case TRACE_FREE:
+		return replay_free_obj(rp, ev, idx);
+	case TRACE_REALLOC:
+		return replay_realloc(rp, ev, idx);
+	case TRACE_CACHE_CREATE:
+	case TRACE_CACHE_DESTROY:
+		return replay_cache_event(rp, ev, idx);
 	case TRACE_MARK:
 		return KIND_NONE;       /* handled by the loop (dumps) */
 	default:
@@ -282,54 +501,124 @@ static int replay_check(struct replay *rp, uint64_t idx)
 {
 	char msg[512];
 
-	if (buddy_check(&rp->pm, msg, sizeof(msg))) {
-		fprintf(stderr, "mmbench replay: %s: event %" PRIu64 ": buddy_check: %s\n",
-			rp->o->trace_path, idx, msg);
-		return -1;
-	}
+	static const char *const names[] = { "buddy_check", "slub_check", "vmalloc_check" };
+	int bad[3];
+
+	bad[0] = buddy_check(&rp->pm, msg, sizeof(msg));
+	bad[1] = !bad[0] && slub_check(&rp->slub, msg, sizeof(msg));
+	bad[2] = !bad[0] && !bad[1] && vmalloc_check(&rp->vm, msg, sizeof(msg));
+	for (int i = 0; i < 3; i++)
+		if (bad[i]) {
+			fprintf(stderr, "mmbench replay: %s: event %" PRIu64 ": %s: %s\n",
+				rp->o->trace_path, idx, names[i], msg);
+			return -1;
+		}
 	return 0;
 }
 
-static void ts_row(struct replay *rp, uint64_t idx, uint64_t ts, const struct zone *z,
-		   const char *metric, int order, int mt, long long value)
+/*
+ * timeseries.csv rows, formatted by hand: a sample writes a few hundred rows
+ * and sits inside the measured loop, where fprintf would cost ~1 us a row.
+ */
+struct ts_line {
+	char buf[256];
+	size_t prefix;                  /* bytes of "EVENT,TS," */
+};
+
+static size_t put_u64(char *p, uint64_t v)
 {
-	fprintf(rp->ts, "%" PRIu64 ",%" PRIu64 ",node%u/%s,%s,", idx, ts, z->node, z->name, metric);
+	char tmp[20];
+	size_t n = 0, i;
+
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	for (i = 0; i < n; i++)
+		p[i] = tmp[n - 1 - i];
+	return n;
+}
+
+static size_t put_i64(char *p, int64_t v)
+{
+	if (v >= 0)
+		return put_u64(p, (uint64_t)v);
+	*p = '-';
+	return 1 + put_u64(p + 1, -(uint64_t)v);
+}
+
+static size_t put_str(char *p, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(p, s, n);
+	return n;
+}
+
+/* Write "EVENT,TS,SCOPE,METRIC,ORDER,MIGRATETYPE,VALUE" (order and mt < 0: empty). */
+static void ts_row(struct replay *rp, struct ts_line *l, const char *scope, const char *metric,
+		   int order, int mt, int64_t value)
+{
+	char *p = l->buf + l->prefix;
+
+	p += put_str(p, scope);
+	*p++ = ',';
+	p += put_str(p, metric);
+	*p++ = ',';
 	if (order >= 0)
-		fprintf(rp->ts, "%d", order);
-	fputc(',', rp->ts);
+		p += put_u64(p, (uint64_t)order);
+	*p++ = ',';
 	if (mt >= 0)
-		fputs(migratetype_names[mt], rp->ts);
-	fprintf(rp->ts, ",%lld\n", value);
+		p += put_str(p, migratetype_names[mt]);
+	*p++ = ',';
+	p += put_i64(p, value);
+	*p++ = '\n';
+	fwrite(l->buf, 1, (size_t)(p - l->buf), rp->ts);
 }
 
 /* One timeseries sample after event idx (events replayed = idx). */
 static void replay_sample(struct replay *rp, uint64_t idx, uint64_t ts)
 {
+	struct ts_line l;
+	char scope[64];
+
+	l.prefix = put_u64(l.buf, idx);
+	l.buf[l.prefix++] = ',';
+	l.prefix += put_u64(l.buf + l.prefix, ts);
+	l.buf[l.prefix++] = ',';
 	for (unsigned zi = 0; zi < rp->pm.nr_zones; zi++) {
 		const struct zone *z = &rp->pm.zones[zi];
 		int largest = -1;
 
 		if (!z->managed_pages)
 			continue;
-		ts_row(rp, idx, ts, z, "nr_free_pages", -1, -1, (long long)z->nr_free_pages);
+		snprintf(scope, sizeof(scope), "node%u/%s", z->node, z->name);
+		ts_row(rp, &l, scope, "nr_free_pages", -1, -1, (int64_t)z->nr_free_pages);
 		for (unsigned o = 0; o <= rp->pm.max_order; o++) {
 			const struct free_area *fa = &z->free_area[o];
 			struct contig_page_info info;
 
 			if (fa->nr_free)
 				largest = (int)o;
-			ts_row(rp, idx, ts, z, "free_blocks", (int)o, -1, (long long)fa->nr_free);
+			ts_row(rp, &l, scope, "free_blocks", (int)o, -1, (int64_t)fa->nr_free);
 			for (unsigned mt = 0; mt < MIGRATE_TYPES; mt++)
 				if (fa->nr_free_mt[mt])
-					ts_row(rp, idx, ts, z, "free_blocks", (int)o, (int)mt,
-					       (long long)fa->nr_free_mt[mt]);
+					ts_row(rp, &l, scope, "free_blocks", (int)o, (int)mt,
+					       (int64_t)fa->nr_free_mt[mt]);
 			fill_contig_page_info(&rp->pm, z, o, &info);
-			ts_row(rp, idx, ts, z, "extfrag_index", (int)o, -1,
-			       fragmentation_index_info(o, &info));
-			ts_row(rp, idx, ts, z, "unusable_index", (int)o, -1, unusable_free_index(o, &info));
+			ts_row(rp, &l, scope, "extfrag_index", (int)o, -1, fragmentation_index_info(o, &info));
+			ts_row(rp, &l, scope, "unusable_index", (int)o, -1, unusable_free_index(o, &info));
 		}
-		ts_row(rp, idx, ts, z, "largest_free_order", -1, -1, largest);
+		ts_row(rp, &l, scope, "largest_free_order", -1, -1, largest);
 	}
+	struct slub_stats st;
+	struct vmalloc_stats vs;
+	slub_stats(&rp->slub, NULL, &st);
+	vmalloc_stats(&rp->vm, &vs);
+	ts_row(rp, &l, "slab", "bytes_requested", -1, -1, (int64_t)st.bytes_requested);
+	ts_row(rp, &l, "slab", "bytes_allocated", -1, -1, (int64_t)st.bytes_allocated);
+	ts_row(rp, &l, "slab", "slab_pages", -1, -1, (int64_t)st.slab_pages);
+	ts_row(rp, &l, "slab", "partial_free_objs", -1, -1, (int64_t)st.partial_free_objs);
+	ts_row(rp, &l, "vmalloc", "pages", -1, -1, (int64_t)vs.pages);
 }
 
 /* Write the requested dumps into DIR/dumps/LABEL/.  Returns 0 or -1 (printed). */
@@ -345,6 +634,8 @@ static int replay_dump(struct replay *rp, const char *label)
 		{ DUMP_ZONEINFO, "zoneinfo", dump_zoneinfo },
 		{ DUMP_EXTFRAG, "extfrag_index", dump_extfrag_index },
 		{ DUMP_EXTFRAG, "unusable_index", dump_unusable_index },
+		{ DUMP_SLABINFO, "slabinfo", NULL },
+		{ DUMP_VMALLOCINFO, "vmallocinfo", NULL },
 	};
 	char dir[4096], path[4200];
 
@@ -364,7 +655,12 @@ static int replay_dump(struct replay *rp, const char *label)
 			fprintf(stderr, "mmbench replay: %s: %s\n", path, strerror(errno));
 			return -1;
 		}
-		dumps[i].dump(&rp->pm, f);
+		if (dumps[i].bit == DUMP_SLABINFO)
+			dump_slabinfo(&rp->slub, f);
+		else if (dumps[i].bit == DUMP_VMALLOCINFO)
+			dump_vmallocinfo(&rp->vm, f);
+		else
+			dumps[i].dump(&rp->pm, f);
 		if (fclose(f)) {
 			fprintf(stderr, "mmbench replay: %s: write failed\n", path);
 			return -1;
@@ -413,7 +709,8 @@ static int replay_loop(struct replay *rp)
 	const unsigned mhz = rp->pol->cpu_mhz;
 	ssize_t n;
 
-	rp->modeled_cycles = weighted_cycles(rp);
+	rp->modeled_cycles = rp->boot_cycles = rp->pm.cost_cycles;
+	memcpy(rp->boot_cost, rp->pm.cost, sizeof(rp->boot_cost));
 	hw_counters_start(&rp->hw);
 	uint64_t t_prev = o->timing ? clock_ticks() : 0;
 	while ((n = trace_next_batch(rp->r, evs, BATCH)) > 0) {
@@ -421,7 +718,7 @@ static int replay_loop(struct replay *rp)
 			const trace_event_t *ev = &evs[i];
 			unsigned kind = replay_event(rp, ev, idx);
 			uint64_t t_now = o->timing ? clock_ticks() : 0;
-			uint64_t cycles = weighted_cycles(rp), delta = cycles - rp->modeled_cycles;
+			uint64_t cycles = rp->pm.cost_cycles, delta = cycles - rp->modeled_cycles;
 
 			rp->modeled_cycles = cycles;
 			last_ts = ev->ts;
@@ -579,9 +876,31 @@ static void add_engine_rows(const struct replay *rp, results_t *res)
 		}
 	for (unsigned i = 0; i < NR_COST_ITEMS; i++) {
 		snprintf(metric, sizeof(metric), "work.%s", cost_item_names[i]);
-		results_add_u64(res, metric, rp->pm.cost[i], "items", true);
+		results_add_u64(res, metric, rp->pm.cost[i] - rp->boot_cost[i], "items", true);
 	}
-	results_add_u64(res, "modeled_cycles_total", rp->modeled_cycles, "cycles", true);
+	struct slub_stats st;
+	struct vmalloc_stats vs;
+	slub_stats(&rp->slub, NULL, &st);
+	vmalloc_stats(&rp->vm, &vs);
+	results_add_u64(res, "slab_bytes_requested", st.bytes_requested, "bytes", true);
+	results_add_u64(res, "slab_bytes_allocated", st.bytes_allocated, "bytes", true);
+	results_add_f64(res, "slab_internal_frag", st.bytes_allocated ?
+			1.0 - (double)st.bytes_requested / (double)st.bytes_allocated : 0, 17, "ratio", true);
+	results_add_u64(res, "slab_pages", st.slab_pages, "pages", true);
+	results_add_u64(res, "slab_partial_slabs", st.nr_partial_slabs, "slabs", true);
+	results_add_u64(res, "slab_partial_free_objs", st.partial_free_objs, "objects", true);
+	results_add_f64(res, "slab_external_frag", st.total_objs ?
+			(double)st.partial_free_objs / (double)st.total_objs : 0, 17, "ratio", true);
+	results_add_u64(res, "slab_alloc_fail", st.alloc_fail, "calls", true);
+	results_add_u64(res, "slab_alloc_slowpath", st.alloc_slowpath, "calls", true);
+	results_add_u64(res, "slab_free_slowpath", st.free_slowpath, "calls", true);
+	results_add_u64(res, "slab_caches_on_demand", rp->nr_caches_on_demand, "caches", true);
+	results_add_u64(res, "vmalloc_areas", vs.nr_areas, "areas", true);
+	results_add_u64(res, "vmalloc_pages", vs.pages, "pages", true);
+	results_add_u64(res, "vmalloc_pgtable_pages", vs.pgtable_pages, "pages", true);
+	results_add_u64(res, "vmalloc_purges", vs.nr_purges, "purges", true);
+	results_add_u64(res, "vmalloc_alloc_fail", vs.alloc_fail, "calls", true);
+	results_add_u64(res, "modeled_cycles_total", rp->modeled_cycles - rp->boot_cycles, "cycles", true);
 	results_add_u64(res, "modeled_cycles_measured", rp->modeled_cycles_measured, "cycles", true);
 
 	/* the end state: what a kernel developer would read from buddyinfo and extfrag */
@@ -629,6 +948,7 @@ static void add_replay_rows(const struct replay *rp, results_t *res)
 		results_add_u64(res, metric, rp->nr_errors[e], "events", true);
 	}
 	results_add_u64(res, "page_free_after_failed_alloc", rp->nr_free_after_failed, "events", true);
+	results_add_u64(res, "free_after_failed_alloc", rp->nr_free_after_failed_obj, "events", true);
 	results_add_u64(res, "wall_ns", rp->wall_ns, "ns", false);
 	results_add_f64(res, "replay_ns_per_event", total ? (double)rp->wall_ns / (double)total : 0, 4,
 			"ns", false);
@@ -683,7 +1003,8 @@ static int replay_summary(struct replay *rp)
 		"sample_every", (json_int_t)rp->sample_every, "timing", rp->o->timing,
 		"touch", rp->o->touch_alloc ? "alloc" : "none"));
 	json_object_set_new(s, "clock", json_pack("{s:s,s:f,s:f}",
-		"source", rp->cal.tsc ? "tsc" : "clock_gettime(CLOCK_MONOTONIC)",
+		"source", !rp->o->timing ? "none (--no-timing)" :
+			  rp->cal.tsc ? "tsc" : "clock_gettime(CLOCK_MONOTONIC)",
 		"tsc_ghz", rp->cal.tsc_ghz, "overhead_ns_per_reading", rp->cal.overhead_ns));
 	json_object_set_new(s, "engine", engine_json(rp));
 	json_object_set_new(s, "unmodeled_events", unmodeled);
@@ -737,6 +1058,7 @@ int replay_parse_dumps(const char *list, unsigned *bits, char *err, size_t errle
 	static const struct { const char *name; unsigned bit; } names[] = {
 		{ "buddyinfo", DUMP_BUDDYINFO }, { "pagetypeinfo", DUMP_PAGETYPEINFO },
 		{ "zoneinfo", DUMP_ZONEINFO }, { "extfrag", DUMP_EXTFRAG },
+		{ "slabinfo", DUMP_SLABINFO }, { "vmallocinfo", DUMP_VMALLOCINFO },
 	};
 	const char *p = list;
 
@@ -749,8 +1071,8 @@ int replay_parse_dumps(const char *list, unsigned *bits, char *err, size_t errle
 			if (strlen(names[i].name) == len && !strncmp(p, names[i].name, len))
 				break;
 		if (i == sizeof(names) / sizeof(names[0])) {
-			bool later = (len == 8 && !strncmp(p, "slabinfo", 8)) || (len == 4 && !strncmp(p, "maps", 4));
-			snprintf(err, errlen, "--dump: '%.*s' %s (known: buddyinfo, pagetypeinfo, zoneinfo, extfrag)",
+			bool later = len == 4 && !strncmp(p, "maps", 4);
+			snprintf(err, errlen, "--dump: '%.*s' %s (known: buddyinfo, pagetypeinfo, zoneinfo, extfrag, slabinfo, vmallocinfo)",
 				 (int)len, p, later ? "needs an engine module that is not built yet" : "is not a dump");
 			return -1;
 		}
@@ -773,6 +1095,13 @@ static void replay_free(struct replay *rp)
 	free(rp->page_pfn);
 	free(rp->page_order);
 	free(rp->cma);
+	free(rp->obj_addr);
+	free(rp->obj_size);
+	free(rp->caches);
+	if (rp->vm_up)
+		vmalloc_destroy(&rp->vm);
+	if (rp->slub_up)
+		slub_destroy(&rp->slub);
 	phys_destroy(&rp->pm);
 	if (rp->r)
 		trace_close(rp->r);
@@ -796,13 +1125,28 @@ static int replay_setup(struct replay *rp)
 		fprintf(stderr, "mmbench replay: policy %s: %s\n", rp->pol->path, err);
 		return -1;
 	}
+	memcpy(rp->pm.cost_weight, rp->pol->cost_cycles, sizeof(rp->pm.cost_weight));
+	if (slub_init(&rp->slub, &rp->pm, &rp->pol->slub, err, sizeof(err))) {
+		fprintf(stderr, "mmbench replay: policy %s: slub: %s\n", rp->pol->path, err);
+		return -1;
+	}
+	rp->slub_up = true;
+	if (vmalloc_init(&rp->vm, &rp->pm, &rp->pol->vmalloc, err, sizeof(err))) {
+		fprintf(stderr, "mmbench replay: policy %s: vmalloc: %s\n", rp->pol->path, err);
+		return -1;
+	}
+	rp->vm_up = true;
 	struct phys_owner_ops ops = { .name = "replay", .migrate = replay_migrate, .ctx = rp };
 	phys_register_owner(&rp->pm, OWNER_REPLAY, &ops);
 	rp->page_pfn = malloc(((size_t)b->nr_pages + 1) * sizeof(*rp->page_pfn));
 	rp->page_order = calloc((size_t)b->nr_pages + 1, 1);
 	rp->cma = malloc(((size_t)b->nr_cma + 1) * sizeof(*rp->cma));
+	rp->obj_addr = calloc((size_t)b->nr_objects + 1, sizeof(*rp->obj_addr));
+	rp->obj_size = calloc((size_t)b->nr_objects + 1, sizeof(*rp->obj_size));
+	rp->caches = calloc((size_t)b->nr_caches + 1, sizeof(*rp->caches));
 	rp->dump_labels = json_array();
-	if (!rp->page_pfn || !rp->page_order || !rp->cma || !rp->dump_labels)
+	if (!rp->page_pfn || !rp->page_order || !rp->cma || !rp->dump_labels || !rp->obj_addr ||
+	    !rp->obj_size || !rp->caches)
 		goto nomem;
 	for (uint32_t i = 0; i < b->nr_pages; i++)
 		rp->page_pfn[i] = PFN_NONE;
@@ -827,11 +1171,13 @@ static int replay_setup(struct replay *rp)
 	}
 	fputs("event,ts_ns,scope,metric,order,migratetype,value\n", rp->ts);
 	replay_sample(rp, 0, 0);
-	clock_calibrate(&rp->cal, 20);
+	if (rp->o->timing)
+		clock_calibrate(&rp->cal, 20);
 	hw_counters_open(&rp->hw);
 	return 0;
 nomem:
-	fprintf(stderr, "mmbench replay: out of memory for a trace of %u page ids\n", b->nr_pages);
+	fprintf(stderr, "mmbench replay: out of memory for a trace of %u page ids and %u object ids\n",
+		b->nr_pages, b->nr_objects);
 	return -1;
 }
 

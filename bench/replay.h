@@ -34,6 +34,7 @@ enum replay_dump {
 	DUMP_EXTFRAG = 1u << 3,         /* extfrag_index and unusable_index */
 	DUMP_SLABINFO = 1u << 4,
 	DUMP_MAPS = 1u << 5,
+	DUMP_VMALLOCINFO = 1u << 6,
 };
 
 struct replay_opts {

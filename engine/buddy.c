@@ -78,14 +78,14 @@ void add_to_free_list(phys_t *pm, struct zone *zone, pfn_t pfn, unsigned order,
 		      unsigned mt, bool to_tail)
 {
 	free_list_add(pm->mem_map, zone, pfn, order, mt, to_tail);
-	pm->cost[COST_FREELIST_OP]++;
-	pm->cost[COST_PAGE_TOUCH]++;
+	cost_add(pm, COST_FREELIST_OP, 1);
+	cost_add(pm, COST_PAGE_TOUCH, 1);
 }
 
 void del_page_from_free_list(phys_t *pm, struct zone *zone, pfn_t pfn, unsigned order)
 {
 	free_list_del(pm->mem_map, zone, pfn, order);
-	pm->cost[COST_FREELIST_OP]++;
+	cost_add(pm, COST_FREELIST_OP, 1);
 }
 
 void take_free_block(phys_t *pm, struct zone *zone, pfn_t pfn, unsigned order)
@@ -197,8 +197,8 @@ void free_one_page(phys_t *pm, struct zone *zone, pfn_t pfn, unsigned order,
 		to_tail = buddy_merge_likely(&g, pfn, buddy_pfn, order);
 	free_list_add(g.mem_map, zone, pfn, order, mt, to_tail);
 	/* the block and each buddy looked at; one list_del per merge, one list_add */
-	pm->cost[COST_PAGE_TOUCH] += 2 + merged;
-	pm->cost[COST_FREELIST_OP] += 1 + merged;
+	cost_add(pm, COST_PAGE_TOUCH, 2 + merged);
+	cost_add(pm, COST_FREELIST_OP, 1 + merged);
 }
 
 /*
@@ -210,8 +210,8 @@ static inline void expand(phys_t *pm, struct zone *zone, pfn_t pfn, unsigned low
 {
 	struct page *mem_map = pm->mem_map;
 
-	pm->cost[COST_FREELIST_OP] += high - low;
-	pm->cost[COST_PAGE_TOUCH] += high - low;
+	cost_add(pm, COST_FREELIST_OP, high - low);
+	cost_add(pm, COST_PAGE_TOUCH, high - low);
 	while (high > low) {
 		high--;
 		free_list_add(mem_map, zone, pfn + (1u << high), high, mt, false);
@@ -228,7 +228,7 @@ pfn_t rmqueue_smallest(phys_t *pm, struct zone *zone, unsigned order, unsigned m
 		pfn_t pfn = zone->free_area[cur].head[mt];
 
 		free_list_del(pm->mem_map, zone, pfn, cur);
-		pm->cost[COST_FREELIST_OP]++;
+		cost_add(pm, COST_FREELIST_OP, 1);
 		expand(pm, zone, pfn, order, cur, mt);
 		account_freepages(zone, order, mt, -1);
 		pm->mem_map[pfn].mt = (uint8_t)mt;      /* set_pcppage_migratetype() */
@@ -272,7 +272,7 @@ void set_pageblock_migratetype(phys_t *pm, pfn_t pfn, unsigned mt)
 	if (!pm->group_by_mobility && mt < MIGRATE_PCPTYPES)
 		mt = MIGRATE_UNMOVABLE;
 	*f = (uint8_t)((*f & ~PB_MIGRATETYPE_MASK) | mt);
-	pm->cost[COST_PAGEBLOCK_OP]++;
+	cost_add(pm, COST_PAGEBLOCK_OP, 1);
 }
 
 /*
@@ -287,7 +287,7 @@ static uint64_t move_freepages(phys_t *pm, struct zone *zone, pfn_t start, pfn_t
 	for (uint64_t pfn = start; pfn <= end;) {
 		struct page *page = &pm->mem_map[pfn];
 
-		pm->cost[COST_PAGE_TOUCH]++;
+		cost_add(pm, COST_PAGE_TOUCH, 1);
 		if (!(page->flags & PG_buddy)) {
 			if (nr_movable && (page->flags & PG_lru))
 				*nr_movable += 1ull << page->order;
@@ -437,7 +437,7 @@ bool zone_watermark_ok(phys_t *pm, const struct zone *z, unsigned order,
 {
 	int64_t min = (int64_t)mark;
 
-	pm->cost[COST_WMARK_CHECK]++;
+	cost_add(pm, COST_WMARK_CHECK, 1);
 	free_pages -= zone_watermark_unusable_free(z, order, alloc_flags);
 	if (alloc_flags & ALLOC_RESERVES) {
 		/* __GFP_HIGH allows access to 50% of the min reserve as well as OOM */
@@ -485,7 +485,7 @@ void reserve_highatomic_pageblock(phys_t *pm, pfn_t pfn, struct zone *zone)
 		      ~(pm->pageblock_nr_pages - 1);
 	if (zone->nr_reserved_highatomic >= max_managed)
 		return;
-	pm->cost[COST_ZONE_LOCK]++;
+	cost_add(pm, COST_ZONE_LOCK, 1);
 	mt = get_pageblock_migratetype(pm, pfn);
 	if (migratetype_is_mergeable(mt)) {
 		zone->nr_reserved_highatomic += pm->pageblock_nr_pages;
@@ -504,7 +504,7 @@ bool unreserve_highatomic_pageblock(phys_t *pm, struct zone *zone, unsigned mt, 
 {
 	if (!force && zone->nr_reserved_highatomic <= pm->pageblock_nr_pages)
 		return false;
-	pm->cost[COST_ZONE_LOCK]++;
+	cost_add(pm, COST_ZONE_LOCK, 1);
 	for (unsigned order = 0; order <= pm->max_order; order++) {
 		pfn_t pfn = zone->free_area[order].head[MIGRATE_HIGHATOMIC];
 

@@ -138,11 +138,11 @@ int migrate_block(phys_t *pm, pfn_t old_pfn, pfn_t new_pfn, unsigned order)
 
 	if (!kind || !ops->migrate || !(old->flags & PG_lru))
 		return -MM_EBUSY;
-	pm->cost[COST_MIGRATE]++;
+	cost_add(pm, COST_MIGRATE, 1);
 	if (ops->migrate(ops->ctx, old_pfn, new_pfn, order, old->private))
 		return -MM_EBUSY;
-	pm->cost[COST_PAGE_COPY] += 1ull << order;
-	pm->cost[COST_PAGE_TOUCH] += 2;
+	cost_add(pm, COST_PAGE_COPY, 1ull << order);
+	cost_add(pm, COST_PAGE_TOUCH, 2);
 	new->flags = old->flags;
 	new->order = (uint8_t)order;
 	new->mt = 0;
@@ -200,7 +200,7 @@ static unsigned isolate_free_block(struct compact_control *cc, pfn_t pfn, unsign
 		cc->freepages[cc->nr_freepages++] = pfn + i;
 	}
 	zone->nr_isolated_free += n;
-	pm->cost[COST_PAGE_TOUCH] += n;
+	cost_add(pm, COST_PAGE_TOUCH, n);
 	return n;
 }
 
@@ -248,7 +248,7 @@ static void isolate_freepages(struct compact_control *cc)
 		for (uint64_t pfn = start; pfn < end && cc->nr_freepages < cc->nr_migratepages;) {
 			const struct page *page = &pm->mem_map[pfn];
 
-			pm->cost[COST_COMPACT_SCAN]++;
+			cost_add(pm, COST_COMPACT_SCAN, 1);
 			pm->ev.compact_free_scanned++;
 			if (page->flags & PG_buddy) {
 				unsigned order = page->order;
@@ -298,7 +298,7 @@ static void isolate_migratepages(struct compact_control *cc)
 		while (pfn < end && cc->nr_migratepages < COMPACT_CLUSTER_MAX) {
 			struct page *page = &pm->mem_map[pfn];
 
-			pm->cost[COST_COMPACT_SCAN]++;
+			cost_add(pm, COST_COMPACT_SCAN, 1);
 			pm->ev.compact_migrate_scanned++;
 			if (page->flags & (PG_buddy | PG_pcp | PG_isolated)) {
 				pfn += 1ull << page->order;
@@ -445,7 +445,7 @@ static enum compact_result compact_zone(struct compact_control *cc)
 			cc->migrate_pfn = zone->compact_cached_migrate_pfn = (pfn_t)start;
 		cc->whole_zone = cc->migrate_pfn == start;
 	}
-	pm->cost[COST_ZONE_LOCK]++;
+	cost_add(pm, COST_ZONE_LOCK, 1);
 	while ((ret = compact_finished(cc)) == COMPACT_CONTINUE) {
 		isolate_migratepages(cc);
 		if (cc->nr_migratepages) {

@@ -3,12 +3,13 @@
  * timed.
  *
  * Every engine module adds to one array of cumulative counters
- * (uint64_t cost[NR_COST_ITEMS]) as it works: a free-list insertion is one
+ * (phys_t.cost[NR_COST_ITEMS]) as it works: a free-list insertion is one
  * COST_FREELIST_OP, reading or writing a struct page one COST_PAGE_TOUCH, and
- * so on.  The replay driver snapshots the array before and after each event
- * and multiplies the differences by the cost weights of the policy (cycles
- * per item) to get the event's modeled latency.  Nothing here reads a clock,
- * so the modeled figures are the same on every machine.
+ * so on.  cost_add() also adds the work times its weight (phys_t.cost_weight,
+ * cycles per item, set from the policy) to phys_t.cost_cycles, so the replay
+ * driver reads an event's modeled cycles as the difference of one counter
+ * before and after it.  Nothing here reads a clock, so the modeled figures
+ * are the same on every machine.
  */
 #ifndef MMBENCH_COST_H
 #define MMBENCH_COST_H
@@ -46,6 +47,16 @@ enum cost_item {
 	COST_SLAB_COPY_LINE,    /* 64-byte cache line copied by krealloc() */
 	NR_COST_ITEMS
 };
+
+/*
+ * Count n units of work `item` on machine pm (a phys_t *): the item's
+ * counter, and its weighted cycles.
+ */
+#define cost_add(pm, item, n) do {						\
+		uint64_t n_ = (n);						\
+		(pm)->cost[item] += n_;						\
+		(pm)->cost_cycles += n_ * (pm)->cost_weight[item];		\
+	} while (0)
 
 /* Short names, for results and policy keys ("freelist_op", ...). */
 extern const char *const cost_item_names[NR_COST_ITEMS];

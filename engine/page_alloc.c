@@ -107,11 +107,11 @@ static inline void prep_new_page(phys_t *pm, struct zone *zone, pfn_t pfn, unsig
 		.order = (uint8_t)order,
 		.refcount = 1,
 	};
-	pm->cost[COST_PAGE_TOUCH]++;
+	cost_add(pm, COST_PAGE_TOUCH, 1);
 	if (gfp & GFP_F_ZERO)
-		pm->cost[COST_PAGE_ZERO] += 1ull << order;
+		cost_add(pm, COST_PAGE_ZERO, 1ull << order);
 	if ((gfp & GFP_F_COMP) && order)
-		pm->cost[COST_PAGE_TOUCH] += (1ull << order) - 1;   /* prep_compound_page() */
+		cost_add(pm, COST_PAGE_TOUCH, (1ull << order) - 1);   /* prep_compound_page() */
 	pm->ev.pgalloc[zone->type] += 1ull << order;
 	zone->nr_alloc += 1ull << order;
 }
@@ -122,7 +122,7 @@ static pfn_t rmqueue_buddy(phys_t *pm, struct zone *zone, unsigned order, unsign
 {
 	pfn_t pfn = PFN_NONE;
 
-	pm->cost[COST_ZONE_LOCK]++;
+	cost_add(pm, COST_ZONE_LOCK, 1);
 	if (alloc_flags & ALLOC_HIGHATOMIC)
 		pfn = rmqueue_smallest(pm, zone, order, MIGRATE_HIGHATOMIC);
 	if (pfn == PFN_NONE) {
@@ -160,7 +160,7 @@ static inline bool zone_watermark_fast(phys_t *pm, const struct zone *z, unsigne
 		int64_t fast_free = (int64_t)z->nr_free_pages - zone_watermark_unusable_free(z, 0, alloc_flags);
 
 		if (fast_free > (int64_t)(mark + z->lowmem_reserve[highest_zoneidx])) {
-			pm->cost[COST_WMARK_CHECK]++;
+			cost_add(pm, COST_WMARK_CHECK, 1);
 			return true;
 		}
 	}
@@ -396,7 +396,7 @@ int free_pages(phys_t *pm, pfn_t pfn, unsigned order, unsigned cpu)
 	page->refcount = 0;
 	page->mapcount = 0;
 	page->private = 0;
-	pm->cost[COST_PAGE_TOUCH]++;
+	cost_add(pm, COST_PAGE_TOUCH, 1);
 	pm->ev.pgfree += 1ull << order;
 	if (cpu >= pm->nr_cpus)
 		cpu %= pm->nr_cpus;
@@ -404,7 +404,7 @@ int free_pages(phys_t *pm, pfn_t pfn, unsigned order, unsigned cpu)
 	if (pm->cfg.pcp_enabled && pcp_allowed_order(pm, order)) {
 		free_unref_page(pm, zone, pfn, order, cpu);
 	} else {
-		pm->cost[COST_ZONE_LOCK]++;
+		cost_add(pm, COST_ZONE_LOCK, 1);
 		free_one_page(pm, zone, pfn, order, get_pageblock_migratetype(pm, pfn), FPI_NONE);
 	}
 	return 0;

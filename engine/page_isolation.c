@@ -25,7 +25,7 @@ static bool has_unmovable_pages(phys_t *pm, uint64_t start, uint64_t end, unsign
 	for (uint64_t pfn = start; pfn < end;) {
 		const struct page *page = &pm->mem_map[pfn];
 
-		pm->cost[COST_COMPACT_SCAN]++;
+		cost_add(pm, COST_COMPACT_SCAN, 1);
 		if (page->flags & PG_reserved)
 			return true;
 		if ((page->flags & PG_head) && !(page->flags & PG_lru))
@@ -44,7 +44,7 @@ static int set_migratetype_isolate(phys_t *pm, uint64_t block, unsigned migratet
 		return -MM_EBUSY;
 	if (has_unmovable_pages(pm, block, block + pm->pageblock_nr_pages, migratetype))
 		return -MM_EBUSY;
-	pm->cost[COST_ZONE_LOCK]++;
+	cost_add(pm, COST_ZONE_LOCK, 1);
 	set_pageblock_migratetype(pm, (pfn_t)block, MIGRATE_ISOLATE);
 	zone->nr_isolate_pageblock++;
 	move_freepages_block(pm, zone, (pfn_t)block, MIGRATE_ISOLATE, NULL);
@@ -63,7 +63,7 @@ static void unset_migratetype_isolate(phys_t *pm, uint64_t block, unsigned migra
 
 	if (!is_migrate_isolate(get_pageblock_migratetype(pm, (pfn_t)block)))
 		return;
-	pm->cost[COST_ZONE_LOCK]++;
+	cost_add(pm, COST_ZONE_LOCK, 1);
 	move_freepages_block(pm, zone, (pfn_t)block, migratetype, NULL);
 	set_pageblock_migratetype(pm, (pfn_t)block, migratetype);
 	zone->nr_isolate_pageblock--;
@@ -117,7 +117,7 @@ static int alloc_contig_migrate_range(phys_t *pm, uint64_t start, uint64_t end, 
 			unsigned order;
 			pfn_t target;
 
-			pm->cost[COST_COMPACT_SCAN]++;
+			cost_add(pm, COST_COMPACT_SCAN, 1);
 			if (page->flags & (PG_buddy | PG_pcp | PG_isolated)) {
 				pfn += 1ull << page->order;
 				continue;
@@ -189,7 +189,7 @@ static uint64_t take_isolated_range(phys_t *pm, struct zone *zone, uint64_t star
 			p->order = 0;
 			p->refcount = 1;
 		}
-		pm->cost[COST_PAGE_TOUCH] += 1ull << order;
+		cost_add(pm, COST_PAGE_TOUCH, 1ull << order);
 		zone->nr_alloc += 1ull << order;
 		pfn += 1ull << order;
 	}

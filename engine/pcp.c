@@ -61,7 +61,7 @@ static int rmqueue_bulk(phys_t *pm, struct zone *zone, unsigned order, int count
 {
 	int i;
 
-	pm->cost[COST_ZONE_LOCK]++;
+	cost_add(pm, COST_ZONE_LOCK, 1);
 	pm->ev.pcp_refill++;
 	for (i = 0; i < count; i++) {
 		pfn_t pfn = buddy_rmqueue(pm, zone, order, mt, alloc_flags);
@@ -97,7 +97,7 @@ void free_pcppages_bulk(phys_t *pm, struct zone *zone, int count, struct per_cpu
 
 	if (count > pcp->count)
 		count = pcp->count;
-	pm->cost[COST_ZONE_LOCK]++;
+	cost_add(pm, COST_ZONE_LOCK, 1);
 	pm->ev.pcp_drain++;
 	pindex = pindex ? pindex - 1 : NR_PCP_LISTS - 1;   /* drain the requested list first */
 	while (count > 0) {
@@ -147,7 +147,7 @@ void free_unref_page_slow(phys_t *pm, struct zone *zone, struct per_cpu_pages *p
 	int high;
 
 	if (is_migrate_isolate(mt)) {
-		pm->cost[COST_ZONE_LOCK]++;
+		cost_add(pm, COST_ZONE_LOCK, 1);
 		free_one_page(pm, zone, pfn, order, mt, FPI_NONE);
 		return;
 	}

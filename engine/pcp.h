@@ -53,7 +53,7 @@ static inline void pcp_list_add(phys_t *pm, struct per_cpu_pages *pcp, unsigned 
 
 	mem_map[pfn].flags = PG_pcp;
 	pfn_list_add(mem_map, &pcp->head[pindex], &pcp->tail[pindex], pfn, to_tail);
-	pm->cost[COST_PCP_LIST_OP]++;
+	cost_add(pm, COST_PCP_LIST_OP, 1);
 }
 
 static inline void pcp_list_del(phys_t *pm, struct per_cpu_pages *pcp, unsigned pindex, pfn_t pfn)
@@ -62,7 +62,7 @@ static inline void pcp_list_del(phys_t *pm, struct per_cpu_pages *pcp, unsigned 
 
 	pfn_list_del(mem_map, &pcp->head[pindex], &pcp->tail[pindex], pfn);
 	mem_map[pfn].flags = 0;
-	pm->cost[COST_PCP_LIST_OP]++;
+	cost_add(pm, COST_PCP_LIST_OP, 1);
 }
 
 /*
@@ -85,7 +85,7 @@ static inline pfn_t rmqueue_pcplist(phys_t *pm, struct zone *zone, unsigned orde
 	unsigned pindex = order_to_pindex(mt, order);
 	pfn_t pfn = pcp->head[pindex];
 
-	pm->cost[COST_PCP_LOCK]++;
+	cost_add(pm, COST_PCP_LOCK, 1);
 	/* on allocation, reduce the number of pages that are batch freed */
 	pcp->free_factor >>= 1;
 	if (pfn == PFN_NONE) {
@@ -120,7 +120,7 @@ static inline void free_unref_page(phys_t *pm, struct zone *zone, pfn_t pfn, uns
 		return;
 	}
 	pindex = order_to_pindex(mt >= MIGRATE_PCPTYPES ? MIGRATE_MOVABLE : mt, order);
-	pm->cost[COST_PCP_LOCK]++;
+	cost_add(pm, COST_PCP_LOCK, 1);
 	pcp_list_add(pm, pcp, pindex, pfn, false);
 	pm->mem_map[pfn].order = (uint8_t)order;
 	pm->mem_map[pfn].mt = (uint8_t)mt;

@@ -306,6 +306,8 @@ typedef struct phys {
 	uint64_t fail_nth;              /* 0 = off; else the call number that fails */
 	uint64_t fail_every;            /* with fail_nth: fail every n-th call after it */
 	uint64_t cost[NR_COST_ITEMS];   /* cumulative work counters (engine/cost.h) */
+	uint32_t cost_weight[NR_COST_ITEMS]; /* cycles per item, set by the caller (0 after phys_init) */
+	uint64_t cost_cycles;           /* sum of cost[i] * cost_weight[i] as it was counted */
 	struct phys_events ev;
 } phys_t;
 

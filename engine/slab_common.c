@@ -369,7 +369,6 @@ int slub_init(slub_t *s, phys_t *pm, const struct slub_config *cfg, char *err, s
 				 MAX_OBJS_PER_PAGE);
 	s->pm = pm;
 	s->mem_map = pm->mem_map;
-	s->cost = pm->cost;
 	s->max_pfn = pm->max_pfn;
 	s->cfg = *cfg;
 	s->nr_cpus = pm->nr_cpus;
@@ -561,7 +560,7 @@ uint64_t krealloc(slub_t *s, uint64_t addr, size_t new_size, gfp_t gfp, unsigned
 	if (!ret)
 		return 0;
 	if (ks) {
-		s->pm->cost[COST_SLAB_COPY_LINE] += (ks + 63) / 64;
+		cost_add(s->pm, COST_SLAB_COPY_LINE, (ks + 63) / 64);
 		kfree(s, addr, cpu);
 	}
 	s->ev.krealloc_move++;

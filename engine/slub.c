@@ -355,8 +355,8 @@ static struct slab *allocate_slab(slub_t *s, struct kmem_cache *c, gfp_t flags, 
 	c->nr_pages += 1u << order;
 	s->nr_slab_pages += 1u << order;
 	c->ev.alloc_slab++;
-	pm->cost[COST_SLAB_NEW]++;
-	pm->cost[COST_SLAB_OBJ_TOUCH] += objects;
+	cost_add(pm, COST_SLAB_NEW, 1);
+	cost_add(pm, COST_SLAB_OBJ_TOUCH, objects);
 	return slab;
 }
 
@@ -376,7 +376,7 @@ static void free_slab(slub_t *s, struct kmem_cache *c, struct slab *slab, unsign
 	c->nr_pages -= 1u << order;
 	s->nr_slab_pages -= 1u << order;
 	c->ev.free_slab++;
-	pm->cost[COST_SLAB_DISCARD]++;
+	cost_add(pm, COST_SLAB_DISCARD, 1);
 	slab_struct_free(s, slab);
 	free_pages(pm, pfn, order, cpu);
 }
@@ -418,7 +418,7 @@ static void add_partial(slub_t *s, struct kmem_cache_node *n, struct slab *slab,
 	}
 	n->nr_partial++;
 	slab->list = SLAB_LIST_NODE;
-	s->pm->cost[COST_SLAB_PARTIAL_OP]++;
+	cost_add(s->pm, COST_SLAB_PARTIAL_OP, 1);
 }
 
 static void remove_partial(slub_t *s, struct kmem_cache_node *n, struct slab *slab)
@@ -434,7 +434,7 @@ static void remove_partial(slub_t *s, struct kmem_cache_node *n, struct slab *sl
 	slab->next = slab->prev = NULL;
 	n->nr_partial--;
 	slab->list = SLAB_LIST_NONE;
-	s->pm->cost[COST_SLAB_PARTIAL_OP]++;
+	cost_add(s->pm, COST_SLAB_PARTIAL_OP, 1);
 }
 
 /*
@@ -455,7 +455,7 @@ static void unfreeze_partials_list(slub_t *s, struct kmem_cache *c, struct slab 
 		partial = slab->next;
 		if (n != n2) {
 			n = n2;
-			s->pm->cost[COST_SLAB_LIST_LOCK]++;
+			cost_add(s->pm, COST_SLAB_LIST_LOCK, 1);
 		}
 		slab->frozen = 0;
 		slab->list = SLAB_LIST_NONE;
@@ -499,7 +499,7 @@ static void put_cpu_partial(slub_t *s, struct kmem_cache *c, struct slab *slab, 
 	slab->list = SLAB_LIST_CPU_PARTIAL;
 	slab->cpu = (uint16_t)cpu;
 	cc->partial = slab;
-	s->pm->cost[COST_SLAB_PARTIAL_OP]++;
+	cost_add(s->pm, COST_SLAB_PARTIAL_OP, 1);
 	if (to_unfreeze) {
 		unfreeze_partials_list(s, c, to_unfreeze, cpu);
 		c->ev.cpu_partial_drain++;
@@ -520,7 +520,7 @@ static struct slab *get_partial_node(slub_t *s, struct kmem_cache *c, struct kme
 
 	if (!n->nr_partial)
 		return NULL;
-	s->pm->cost[COST_SLAB_LIST_LOCK]++;
+	cost_add(s->pm, COST_SLAB_LIST_LOCK, 1);
 	for (slab = n->partial; slab; slab = next) {
 		next = slab->next;
 		remove_partial(s, n, slab);
@@ -584,7 +584,7 @@ static void deactivate_slab(slub_t *s, struct kmem_cache *c, struct slab *slab, 
 		last = i;
 		free_delta++;
 	}
-	s->pm->cost[COST_SLAB_OBJ_TOUCH] += free_delta;
+	cost_add(s->pm, COST_SLAB_OBJ_TOUCH, free_delta);
 	if (last != SLAB_FL_NONE) {
 		slab->fp[last] = slab->freelist;
 		slab->freelist = (uint16_t)freelist;
@@ -595,7 +595,7 @@ static void deactivate_slab(slub_t *s, struct kmem_cache *c, struct slab *slab, 
 	if (!slab->inuse && n->nr_partial >= c->min_partial) {
 		discard_slab(s, c, slab, cpu);
 	} else if (slab->freelist != SLAB_FL_NONE) {
-		s->pm->cost[COST_SLAB_LIST_LOCK]++;
+		cost_add(s->pm, COST_SLAB_LIST_LOCK, 1);
 		add_partial(s, n, slab, tail);
 	}
 }
@@ -637,7 +637,7 @@ uint64_t slab_alloc_slow(slub_t *s, struct kmem_cache *c, gfp_t gfp, unsigned cp
 	cpu = slub_cpu(s, cpu);
 	cc = &c->cpu_slab[cpu];
 	c->ev.alloc_slowpath++;
-	s->pm->cost[COST_SLAB_ALLOC_SLOW]++;
+	cost_add(s->pm, COST_SLAB_ALLOC_SLOW, 1);
 	slab = cc->slab;
 	if (!slab)
 		goto new_slab;
@@ -673,7 +673,7 @@ new_slab:
 		slab->next = NULL;
 		slab->list = SLAB_LIST_CPU_SLAB;
 		c->ev.cpu_partial_alloc++;
-		s->pm->cost[COST_SLAB_PARTIAL_OP]++;
+		cost_add(s->pm, COST_SLAB_PARTIAL_OP, 1);
 		goto redo;
 	}
 	slab = get_partial(s, c, cpu, &freelist);
@@ -705,7 +705,7 @@ void slab_free_slow(slub_t *s, struct kmem_cache *c, struct slab *slab, unsigned
 
 	cpu = slub_cpu(s, cpu);
 	c->ev.free_slowpath++;
-	s->pm->cost[COST_SLAB_FREE_SLOW]++;
+	cost_add(s->pm, COST_SLAB_FREE_SLOW, 1);
 	slab->fp[idx] = (uint16_t)prior;
 	slab->freelist = (uint16_t)idx;
 	slab->inuse--;
@@ -721,7 +721,7 @@ void slab_free_slow(slub_t *s, struct kmem_cache *c, struct slab *slab, unsigned
 		return;
 	}
 	n = &c->node[slab->node];
-	s->pm->cost[COST_SLAB_LIST_LOCK]++;
+	cost_add(s->pm, COST_SLAB_LIST_LOCK, 1);
 	if (!slab->inuse && n->nr_partial >= c->min_partial) {
 		/* slab_empty */
 		if (prior != SLAB_FL_NONE)
@@ -750,12 +750,12 @@ static int kmem_cache_do_shrink(slub_t *s, struct kmem_cache *c, unsigned cpu)
 		struct slab *promote[SHRINK_PROMOTE_MAX] = { NULL };
 		struct slab *rest = NULL, *rest_tail = NULL, *discard = NULL, *slab, *next;
 
-		s->pm->cost[COST_SLAB_LIST_LOCK]++;
+		cost_add(s->pm, COST_SLAB_LIST_LOCK, 1);
 		for (slab = n->partial; slab; slab = next) {
 			unsigned free = slab->objects - slab->inuse;
 
 			next = slab->next;
-			s->pm->cost[COST_SLAB_PARTIAL_OP]++;
+			cost_add(s->pm, COST_SLAB_PARTIAL_OP, 1);
 			if (free == slab->objects) {
 				slab->next = discard;
 				discard = slab;
@@ -826,7 +826,7 @@ int kmem_cache_shutdown(slub_t *s, struct kmem_cache *c, unsigned cpu)
 		struct kmem_cache_node *n = &c->node[node];
 		struct slab *slab, *next;
 
-		s->pm->cost[COST_SLAB_LIST_LOCK]++;
+		cost_add(s->pm, COST_SLAB_LIST_LOCK, 1);
 		for (slab = n->partial; slab; slab = next) {
 			next = slab->next;
 			if (!slab->inuse) {

@@ -225,7 +225,6 @@ struct slub_events {
 typedef struct slub {
 	phys_t *pm;                     /* the machine, its page allocator and cost counters */
 	struct page *mem_map;           /* pm->mem_map, for the fast paths */
-	uint64_t *cost;                 /* pm->cost, for the fast paths */
 	pfn_t max_pfn;                  /* pm->max_pfn */
 	struct slub_config cfg;         /* as given, after validation */
 	unsigned nr_cpus;               /* pm->nr_cpus */
@@ -479,7 +478,7 @@ static inline unsigned slub_cpu(const slub_t *s, unsigned cpu)
 static inline void slab_count_zero(slub_t *s, const struct kmem_cache *c, gfp_t gfp)
 {
 	if (gfp & GFP_F_ZERO)
-		s->cost[COST_SLAB_ZERO_LINE] += (c->object_size + 63) / 64;
+		cost_add(s->pm, COST_SLAB_ZERO_LINE, (c->object_size + 63) / 64);
 }
 
 /*
@@ -502,7 +501,7 @@ static inline uint64_t slab_alloc(slub_t *s, struct kmem_cache *c, gfp_t gfp, un
 	c->nr_active++;
 	c->bytes_requested += orig_size;
 	c->ev.alloc_fastpath++;
-	s->cost[COST_SLAB_ALLOC_FAST]++;
+	cost_add(s->pm, COST_SLAB_ALLOC_FAST, 1);
 	slab_count_zero(s, c, gfp);
 	return slab_obj_addr(c, slab, idx);
 }
@@ -567,7 +566,7 @@ static inline void slab_free(slub_t *s, struct slab *slab, unsigned idx, unsigne
 		slab->fp[idx] = cc->freelist;
 		cc->freelist = (uint16_t)idx;
 		c->ev.free_fastpath++;
-		s->cost[COST_SLAB_FREE_FAST]++;
+		cost_add(s->pm, COST_SLAB_FREE_FAST, 1);
 		return;
 	}
 	slab_free_slow(s, c, slab, idx, cpu);

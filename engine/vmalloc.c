@@ -78,7 +78,7 @@ static inline pfn_t *va_pages(const struct vmap_area *va)
 
 static inline void count(vmalloc_t *v, enum cost_item item, uint64_t n)
 {
-	v->pm->cost[item] += n;
+	cost_add(v->pm, item, n);
 }
 
 /* ---------------------------------------------------------------- vmap_area objects */

@@ -68,7 +68,7 @@ for g in $gens; do
 	[ "$(value "$d" events)" = "$("$MMBENCH" info "$t" | awk '/^events:/ {print $2}')" ] ||
 		why="$why events count"
 	# every type info counts that replay does not model shows up as unmodeled, with the same count
-	for type in MMAP MUNMAP BRK FAULT ACCESS FORK EXIT ALLOC FREE; do
+	for type in MMAP MUNMAP MREMAP MPROTECT MADVISE BRK FAULT ACCESS FORK EXEC EXIT; do
 		n=$("$MMBENCH" info --format json "$t" | python3 -c "import json,sys; print(json.load(sys.stdin)['events_by_type'].get('$type',0))" 2>/dev/null)
 		u=$(value "$d" "unmodeled_events.$type")
 		if [ "${n:-0}" != "0" ] && [ "$u" != "$n" ]; then
@@ -82,6 +82,58 @@ for g in $gens; do
 	fi
 	if [ -z "$why" ]; then pass "a: $g replays with --check"; else fail "a: $g:$why"; fi
 done
+
+# every malloc-family and slab event reaches the engine: the count.<func>
+# rows add up to ALLOC + FREE + REALLOC (no allocation fails on 16 GiB)
+for g in malloc1 malloc2; do
+	d=$TMP/$g
+	want=$("$MMBENCH" info --format json "$TMP/$g.mmt" | python3 -c "import json,sys; b=json.load(sys.stdin)['events_by_type']; print(sum(b.get(k,0) for k in ('ALLOC','FREE','REALLOC')))")
+	got=$(awk -F, '$4 ~ /^count\.(malloc|calloc|realloc|reallocarray|memalign|posix_memalign|aligned_alloc|valloc|pvalloc|free|kmalloc|kfree|krealloc|kmem_cache_alloc|kmem_cache_free)$/ {n += $5} END {print n + 0}' "$d/results.csv")
+	if [ "$want" = "$got" ] && [ "$(value "$d" slab_bytes_requested)" -ge 0 ] && [ "$(value "$d" events_unmodeled)" -lt 10 ]; then
+		pass "a: $g: all $want malloc-family events replayed through SLUB/vmalloc"
+	else
+		fail "a: $g: $got of $want malloc-family events replayed"
+	fi
+done
+
+# the golden malloc trace: every function, a kmem_cache, no replay error
+"$MMBENCH" import text "$DATA/golden-malloc.txt" -o "$TMP/golden.mmt"
+run replay "$TMP/golden.mmt" -o "$TMP/golden" --check=1 --dump slabinfo,vmallocinfo
+errs=$(awk -F, '$4 ~ /^replay_errors\./ {n += $5} END {print n + 0}' "$TMP/golden/results.csv" 2>/dev/null)
+if [ "$rc" -eq 0 ] && [ "$errs" = 0 ] && [ "$(value "$TMP/golden" count.kmem_cache_alloc)" = 1 ] &&
+   [ "$(value "$TMP/golden" count.cache_destroy)" = 1 ] && [ "$(value "$TMP/golden" count.pvalloc)" = 1 ] &&
+   head -n 1 "$TMP/golden/dumps/end/slabinfo" | grep -q '^slabinfo - version: 2.1$' &&
+   grep -q '^kmalloc-64 ' "$TMP/golden/dumps/end/slabinfo" &&
+   [ -e "$TMP/golden/dumps/end/vmallocinfo" ]; then
+	pass "a: golden-malloc replays with --check=1, no replay error, slabinfo dumps"
+else
+	fail "a: golden-malloc: exit $rc, $errs replay errors: $(head -c 300 "$TMP/err")"
+fi
+
+# object errors are counted with their event index, and the replay goes on
+cat >"$TMP/objerr.txt" <<'TXT'
+# mmbench trace text v1
+100 1/1 [0] ALLOC id=0 size=32 func=malloc
+200 1/1 [0] FREE id=1 func=free
+300 1/1 [0] FREE id=0 func=free
+400 1/1 [0] FREE id=0 func=free
+500 1/1 [0] CACHE_CREATE cache=0 size=64 align=0 flags=0 name="c"
+600 1/1 [0] ALLOC id=0 size=64 func=kmem_cache_alloc cache=0 gfp=0xcc0
+700 1/1 [0] CACHE_DESTROY cache=0
+800 1/1 [0] ALLOC id=1 size=64 func=kmem_cache_alloc cache=1 gfp=0xcc0
+900 1/1 [0] FREE id=1 func=kmem_cache_free cache=1
+TXT
+"$MMBENCH" import text "$TMP/objerr.txt" -o "$TMP/objerr.mmt"
+run replay "$TMP/objerr.mmt" -o "$TMP/objerr" --check=1
+if [ "$rc" -eq 0 ] && [ "$(value "$TMP/objerr" replay_errors.free_unknown)" = 2 ] &&
+   [ "$(value "$TMP/objerr" replay_errors.cache_destroy_busy)" = 1 ] &&
+   [ "$(value "$TMP/objerr" slab_caches_on_demand)" = 1 ] &&
+   grep -q 'event 1: object id 1 freed while not allocated' "$TMP/err" &&
+   grep -q 'event 3: object id 0 freed while not allocated' "$TMP/err"; then
+	pass "a: unknown and double frees, a busy cache destroy: counted with the event index, replay goes on"
+else
+	fail "a: object errors: exit $rc: $(head -c 400 "$TMP/err")"
+fi
 
 # ---------------------------------------------------------------- b. determinism
 t=$TMP/frag.mmt
@@ -137,7 +189,7 @@ bad_policy '[machine]\ncpus = four\n' "2: [machine] cpus: 'four' is not an integ
 bad_policy '[nonsense]\nx = 1\n' '2: [nonsense] x: unknown section'
 run replay "$t" --policy no-such-policy -o "$TMP/bp"
 if [ "$rc" -eq 1 ] && grep -q 'no-such-policy.ini' "$TMP/err"; then pass "d: unknown policy name exits 1"; else fail "d: unknown policy: exit $rc"; fi
-for args in "" "$t $t" "$t --check=0" "$t --warmup x" "$t --touch=some" "$t --dump slabinfo" "$t --dump bogus" "$t --bogus"; do
+for args in "" "$t $t" "$t --check=0" "$t --warmup x" "$t --touch=some" "$t --dump maps" "$t --dump bogus" "$t --bogus"; do
 	# shellcheck disable=SC2086
 	run replay $args
 	if [ "$rc" -eq 2 ]; then pass "d: usage error exits 2: replay $args"; else fail "d: replay $args: exit $rc"; fi

@@ -47,6 +47,8 @@ static const char *write_policy(const char *name, const char *text)
 static void assert_same_values(const struct policy *a, const struct policy *b)
 {
 	cr_assert_eq(memcmp(&a->phys, &b->phys, sizeof(a->phys)), 0, "phys_config differs");
+	cr_assert_eq(memcmp(&a->slub, &b->slub, sizeof(a->slub)), 0, "slub_config differs");
+	cr_assert_eq(memcmp(&a->vmalloc, &b->vmalloc, sizeof(a->vmalloc)), 0, "vmalloc_config differs");
 	cr_assert_eq(memcmp(a->cost_cycles, b->cost_cycles, sizeof(a->cost_cycles)), 0, "cost differs");
 	cr_assert_eq(a->cpu_mhz, b->cpu_mhz);
 	cr_assert_eq(a->seed, b->seed);
@@ -95,6 +97,8 @@ Test(policy, write_ini_loads_back_identical)
 		"[pcp]\nhigh = 600\nbatch = 31\n"
 		"[cma]\nsize = 64M\nname = reserved\n"
 		"[cma.1]\nsize = 32M\norder_per_bit = 2\nname = second\n"
+		"[slub]\nmax_order = 1\ncpu_partial = off\n"
+		"[vmalloc]\nsize = 4G\nlazy_purge = no\n"
 		"[cost]\ncpu_mhz = 2400\nzone_lock = 77\n"
 		"[replay]\nseed = 42\n");
 	char out[512];
@@ -109,6 +113,10 @@ Test(policy, write_ini_loads_back_identical)
 	cr_assert_eq(pa.phys.lowmem_reserve_ratio[ZONE_NORMAL], 16);
 	cr_assert_eq(pa.cost_cycles[COST_ZONE_LOCK], 77);
 	cr_assert_eq(pa.seed, 42);
+	cr_assert_eq(pa.slub.max_order, 1);
+	cr_assert(!pa.slub.cpu_partial_enabled);
+	cr_assert_eq(pa.vmalloc.vmalloc_bytes, 4ull << 30);
+	cr_assert(!pa.vmalloc.lazy_purge);
 
 	snprintf(out, sizeof(out), "%s/resolved.ini", dir);
 	f = fopen(out, "w");
