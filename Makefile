@@ -85,7 +85,7 @@ UNIT_SRCS += tests/unit/test_hwcounters.c
 UNIT_SRCS += tests/unit/test_hist.c
 UNIT_SRCS += tests/unit/test_vmalloc.c
 UNIT_SRCS += tests/unit/test_slub.c
-FUZZ_TARGETS := fuzz_trace fuzz_text
+FUZZ_TARGETS := fuzz_trace fuzz_text fuzz_policy
 
 LIB_SRCS := $(TRACE_SRCS) $(WORKLOAD_SRCS) $(ENGINE_SRCS) $(BENCH_SRCS)
 LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
@@ -155,7 +155,7 @@ test:
 
 # ---------------------------------------------------------------- fuzzing
 FUZZ_O := build/fuzz
-FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -I. -fsanitize=fuzzer-no-link,address,undefined
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -I. -MMD -MP -fsanitize=fuzzer-no-link,address,undefined
 FUZZ_LIB_OBJS := $(TRACE_SRCS:%.c=$(FUZZ_O)/%.o)
 
 $(FUZZ_O)/%.o: %.c | depcheck
@@ -163,6 +163,11 @@ $(FUZZ_O)/%.o: %.c | depcheck
 	clang $(FUZZ_CFLAGS) -c $< -o $@
 
 $(FUZZ_O)/%: $(FUZZ_O)/tests/fuzz/%.o $(FUZZ_LIB_OBJS)
+	clang -fsanitize=fuzzer,address,undefined $^ $(LDLIBS) -o $@
+
+# fuzz_policy: bench/policy.c and the engine modules whose defaults it uses.
+FUZZ_POLICY_OBJS := $(FUZZ_O)/bench/policy.o $(ENGINE_SRCS:%.c=$(FUZZ_O)/%.o)
+$(FUZZ_O)/fuzz_policy: $(FUZZ_O)/tests/fuzz/fuzz_policy.o $(FUZZ_POLICY_OBJS)
 	clang -fsanitize=fuzzer,address,undefined $^ $(LDLIBS) -o $@
 
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_O)/%)
@@ -207,5 +212,5 @@ help:
 	@echo "          FUZZ_TIME=s, FUZZ_SMOKE_TIME=s, O=dir (build directory)"
 
 -include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(MICRO_OBJS:.o=.d)
--include $(FUZZ_LIB_OBJS:.o=.d)
+-include $(FUZZ_LIB_OBJS:.o=.d) $(FUZZ_POLICY_OBJS:.o=.d) $(FUZZ_BINS:$(FUZZ_O)/%=$(FUZZ_O)/tests/fuzz/%.d)
 -include $(O)/bench/native.d

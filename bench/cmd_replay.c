@@ -101,9 +101,10 @@ int cmd_replay(int argc, char **argv)
 			return cli_usage_error("replay", "unknown option or missing value '%s'", argv[optind - 1]);
 		}
 	}
+	if (argc - optind == 0)
+		return cli_usage_error("replay", "no TRACE given");
 	if (argc - optind != 1)
-		return cli_usage_error("replay", argc - optind ? "one TRACE, not %d arguments" : "no TRACE given%.0d",
-				       argc - optind);
+		return cli_usage_error("replay", "one TRACE, not %d arguments", argc - optind);
 	o.trace_path = argv[optind];
 	pol = malloc(sizeof(*pol));
 	if (!pol) {

@@ -4,6 +4,7 @@
  */
 #include "bench/policy.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <ini.h>
@@ -38,10 +39,13 @@ struct key {
 #define SLUB(f) offsetof(struct policy, slub.f)
 #define VMALLOC(f) offsetof(struct policy, vmalloc.f)
 #define MiB (1ll << 20)
+/* description bytes + 1: "description = ..." as printed must fit an inih line */
+#define DESCRIPTION_SIZE (INI_MAX_LINE - 32)
+_Static_assert(DESCRIPTION_SIZE <= sizeof(((struct policy *)0)->description), "description");
 
 static const struct key keys[] = {
 	{ "", "description", K_STR, offsetof(struct policy, description),
-	  sizeof(((struct policy *)0)->description), 0, 0, "one line for `mmbench policies`" },
+	  DESCRIPTION_SIZE, 0, 0, "one line for `mmbench policies`" },
 
 	{ "machine", "mem", K_BYTES, PHYS(mem_bytes), 0, 64 * MiB, 16ll << 40,
 	  "simulated RAM, bytes" },
@@ -200,15 +204,37 @@ struct parse_ctx {
 	int err_line;                   /* line of the handler's error */
 };
 
-/* fgets for ini_parse_stream, counting lines so handler errors know theirs. */
+/*
+ * fgets for ini_parse_stream, counting lines so handler errors know theirs.
+ * A line longer than inih's buffer or holding a NUL byte ends the parse with
+ * an error: fgets would hand inih the rest of a long line as a line of its
+ * own (a comment's tail read as a key), and a NUL silently ends the line.
+ */
 static char *read_line(char *buf, int len, void *stream)
 {
 	struct parse_ctx *c = stream;
-	char *s = fgets(buf, len, c->f);
+	int n = 0, ch;
 
-	if (s)
-		c->line++;
-	return s;
+	while ((ch = getc(c->f)) != EOF && ch != '\n') {
+		if (!ch || n == len - 1) {
+			c->line++;
+			if (!c->failed) {
+				c->failed = true;
+				c->err_line = c->line;
+				if (ch)
+					snprintf(c->err, c->errlen, "line longer than %d bytes", len - 1);
+				else
+					snprintf(c->err, c->errlen, "NUL byte in the line");
+			}
+			return NULL;
+		}
+		buf[n++] = (char)ch;
+	}
+	if (ch == EOF && !n)    /* end of file, or a read error: load_file checks ferror */
+		return NULL;
+	buf[n] = 0;
+	c->line++;
+	return buf;
 }
 
 static int fail(struct parse_ctx *c, const char *section, const char *name, const char *fmt, ...)
@@ -289,6 +315,24 @@ static int parse_bool(const char *s, bool *out)
 	return -1;
 }
 
+/*
+ * Why a string value cannot be kept, or NULL: it must print back as read
+ * (inih takes ';' at a value's start or after a space, as policy_write_ini
+ * would print it, for a comment) and be JSON text for policy_json (UTF-8).
+ */
+static const char *string_problem(const char *s)
+{
+	json_t *j = json_string(s);     /* jansson's own UTF-8 check */
+
+	if (!j)
+		return "not valid UTF-8";
+	json_decref(j);
+	for (const char *q = s; *q; q++)
+		if (*q == ';' && (q == s || isspace((unsigned char)q[-1])))
+			return "';' at the start or after a space (a comment when read back)";
+	return NULL;
+}
+
 /* Parse an integer value into [min, max]. */
 static int parse_range(struct parse_ctx *c, const char *section, const char *name,
 		       const char *value, bool bytes, int64_t min, int64_t max, int64_t *out)
@@ -328,6 +372,8 @@ static int set_key(struct parse_ctx *c, const struct key *k, const char *section
 	case K_STR:
 		if (strlen(value) >= k->size)
 			return fail(c, section, name, "longer than %zu bytes", k->size - 1);
+		if (string_problem(value))
+			return fail(c, section, name, "%s", string_problem(value));
 		snprintf(field, k->size, "%s", value);
 		return 1;
 	case K_RATIOS: {
@@ -381,6 +427,10 @@ static int set_cma(struct parse_ctx *c, unsigned idx, const char *section, const
 	int64_t v;
 	unsigned k;
 
+	if (!c->p->cma_src[idx].line) {
+		snprintf(c->p->cma_src[idx].file, sizeof(c->p->cma_src[idx].file), "%s", c->file);
+		c->p->cma_src[idx].line = c->line;
+	}
 	for (k = 0; k < NR_CMA_KEYS; k++)
 		if (!strcmp(name, cma_keys[k]))
 			break;
@@ -403,6 +453,8 @@ static int set_cma(struct parse_ctx *c, unsigned idx, const char *section, const
 	case CMA_NAME:
 		if (strlen(value) >= sizeof(a->name))
 			return fail(c, section, name, "longer than %zu bytes", sizeof(a->name) - 1);
+		if (string_problem(value))
+			return fail(c, section, name, "%s", string_problem(value));
 		snprintf(a->name, sizeof(a->name), "%s", value);
 		break;
 	default:
@@ -424,6 +476,8 @@ static int set_reserve(struct parse_ctx *c, const char *section, const char *nam
 
 	if (strcmp(name, "reserve"))
 		return fail(c, section, name, "unknown key (known: reserve = BASE SIZE)");
+	if (strlen(value) >= sizeof(buf))
+		return fail(c, section, name, "longer than %zu bytes", sizeof(buf) - 1);
 	snprintf(buf, sizeof(buf), "%s", value);
 	char *b = strtok_r(buf, " \t", &save), *s = strtok_r(NULL, " \t", &save);
 	if (!b || !s || strtok_r(NULL, " \t", &save) || parse_bytes(b, &base) || parse_bytes(s, &size))
@@ -554,6 +608,16 @@ int policy_load(struct policy *p, const char *name_or_path, char *err, size_t er
 	policy_default(p);
 	if (load_file(p, name_or_path, 0, err, errlen))
 		return -1;
+	/* areas count from [cma] up while they have a size: nothing may hide behind a gap */
+	for (unsigned a = p->phys.nr_cma; a < PHYS_MAX_CMA; a++) {
+		const struct cma_config *c = &p->phys.cma[a];
+		if (c->size || c->base || c->order_per_bit || c->name[0]) {
+			snprintf(err, errlen, "%s:%d: [cma%s%.0u] is set but %s has no size: CMA areas are "
+				 "[cma], [cma.1], ... without gaps, each with a size", p->cma_src[a].file,
+				 p->cma_src[a].line, a ? "." : "", a, p->phys.nr_cma ? "an earlier area" : "[cma]");
+			return -1;
+		}
+	}
 	resolve(name_or_path, path, sizeof(path));
 	snprintf(p->path, sizeof(p->path), "%s", path);
 	base = strrchr(path, '/');
@@ -597,7 +661,8 @@ void policy_write_ini(const struct policy *p, FILE *f)
 	char buf[512];
 	const struct phys_config *cfg = &p->phys;
 
-	fprintf(f, "# policy %s (%s), every value resolved\n", p->name, p->path);
+	/* a comment, but still a line: at most 198 bytes, as inih reads them */
+	fprintf(f, "# policy %s (%.100s), every value resolved\n", p->name, p->path);
 	for (size_t s = 0; s < sizeof(sections) / sizeof(sections[0]); s++) {
 		if (*sections[s])
 			fprintf(f, "\n[%s]\n", sections[s]);

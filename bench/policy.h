@@ -6,7 +6,7 @@
  * modeled latency:
  *
  *   include = linux-default       ; load another policy first (any line, in order)
- *   description = one line for `mmbench policies`
+ *   description = one line for `mmbench policies` (at most 167 bytes, UTF-8)
  *   [machine]    mem, nodes, cpus, zone_dma, zone_dma32, movablecore, memmap_reserve
  *   [memblock]   reserve = BASE SIZE   (repeatable; replaces the default list)
  *   [buddy]      max_order, pageblock_order, mobility_grouping, min_free_kbytes,
@@ -20,6 +20,7 @@
  *   [cost]       cpu_mhz, and cycles per work item: one key per engine/cost.h item
  *   [replay]     seed
  *
+ * Lines are at most 199 bytes (libinih's INI_MAX_LINE) and hold no NUL byte.
  * Sizes take the kernel's memparse suffixes (K, M, G, T: binary).  Booleans
  * are true/false, yes/no, on/off, 1/0.  An unknown section or key, a
  * malformed value or one out of range is an error naming the file, the line
@@ -56,6 +57,10 @@ struct policy {
 	unsigned cpu_mhz;               /* converts modeled cycles to ns */
 	uint32_t cost_cycles[NR_COST_ITEMS]; /* cycles per work item (engine/cost.h) */
 	uint64_t seed;                  /* the engine PRNG's seed */
+	struct {
+		char file[256];         /* file of the area's first key, for errors */
+		int line;               /* its line, 0 when the area was never named */
+	} cma_src[PHYS_MAX_CMA];
 };
 
 /* The built-in defaults (what policies/linux-default.ini spells out). */

@@ -160,6 +160,12 @@ Test(policy, errors_name_file_line_and_key)
 	expect_error("[memblock]\nreserve = 0\n", "2: [memblock] reserve: '0' is not 'BASE SIZE'");
 	expect_error("[machine\nmem = 1G\n", "1: syntax error");
 	expect_error("frobnicate = 1\n", "1: frobnicate: unknown key");
+	/* a CMA area behind a gap would be silently unused */
+	cr_assert_neq(policy_load(&pa, write_policy("gap.ini", "[cma.2]\nsize = 64M\n"), err, sizeof(err)), 0);
+	cr_assert(strstr(err, "gap.ini:2: [cma.2] is set but [cma] has no size") != NULL, "%s", err);
+	cr_assert_neq(policy_load(&pa, write_policy("gap.ini", "[cma]\nsize = 64M\n[cma.2]\nname = x\n"),
+				  err, sizeof(err)), 0);
+	cr_assert(strstr(err, "gap.ini:4: [cma.2] is set but an earlier area has no size") != NULL, "%s", err);
 }
 
 Test(policy, include_errors)
