@@ -1,6 +1,7 @@
 /*
  * microbench_cases.c - microbenchmark bodies (see microbench_cases.h).
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -317,19 +318,47 @@ uint64_t mb_kmalloc_kfree_pairs(mb_slub_t *m, size_t size, uint64_t n)
 	return failed;
 }
 
+/* Room for nr addresses in m->objs; returns false when host memory runs out. */
+static bool slub_objs_reserve(mb_slub_t *m, unsigned nr)
+{
+	if (nr > m->nr_objs) {
+		uint64_t *v = realloc(m->objs, nr * sizeof(*v));
+
+		if (!v)
+			return false;
+		m->objs = v;
+		m->nr_objs = nr;
+	}
+	return true;
+}
+
+uint64_t mb_kmalloc_kfree_bulk(mb_slub_t *m, size_t size, unsigned nr)
+{
+	uint64_t failed = 0;
+	unsigned got = 0;
+
+	if (!slub_objs_reserve(m, nr))
+		return nr;
+	for (unsigned i = 0; i < nr; i++) {
+		uint64_t addr = kmalloc(&m->sl, size, GFP_KERNEL, 0);
+
+		if (addr)
+			m->objs[got++] = addr;
+		else
+			failed++;
+	}
+	for (unsigned i = 0; i < got; i++)
+		failed += kfree(&m->sl, m->objs[i], 0) != 0;
+	return failed;
+}
+
 uint64_t mb_kmem_cache_burst(mb_slub_t *m, unsigned nr)
 {
 	uint64_t failed = 0;
 	unsigned got = 0;
 
-	if (nr > m->nr_objs) {
-		uint64_t *v = realloc(m->objs, nr * sizeof(*v));
-
-		if (!v)
-			return nr;
-		m->objs = v;
-		m->nr_objs = nr;
-	}
+	if (!slub_objs_reserve(m, nr))
+		return nr;
 	for (unsigned i = 0; i < nr; i++) {
 		uint64_t addr = kmem_cache_alloc(&m->sl, m->cache, GFP_KERNEL, 0);
 

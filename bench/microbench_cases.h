@@ -105,6 +105,13 @@ void mb_slub_free(mb_slub_t *m);
 uint64_t mb_kmalloc_kfree_pairs(mb_slub_t *m, size_t size, uint64_t n);
 
 /*
+ * nr kmalloc(size, GFP_KERNEL)s on CPU 0, all live at once, then nr kfree()s
+ * of them on CPU 0, oldest first: new slabs, full slabs frozen onto the cpu
+ * partial list and drained, discards.  Returns the failures (0 expected).
+ */
+uint64_t mb_kmalloc_kfree_bulk(mb_slub_t *m, size_t size, unsigned nr);
+
+/*
  * nr kmem_cache_alloc()s from bench256 on CPU 0, then nr frees of them on
  * CPU 0, oldest first: new slabs, full slabs frozen onto the cpu partial
  * list, drains, discards.  Returns the failures (0 expected).

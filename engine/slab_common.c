@@ -132,8 +132,29 @@ static struct kmem_cache *cache_struct_alloc(slub_t *s)
 	return c;
 }
 
+/* Point every CPU's free_hint at its kmem_cache_cpu of c (the first cache). */
+static void free_hint_set(slub_t *s, struct kmem_cache *c)
+{
+	for (unsigned cpu = 0; cpu < s->nr_cpus; cpu++)
+		s->free_hint[cpu] = &c->cpu_slab[cpu];
+}
+
+/*
+ * Before c is freed: the free_hints naming it move to the boot cache
+ * kmem_cache_node, which lives as long as s (slub_destroy() drops them all).
+ */
+static void free_hint_forget(slub_t *s, struct kmem_cache *c)
+{
+	struct kmem_cache *kn = s->kmem_cache_node;
+
+	for (unsigned cpu = 0; c->cpu_slab && s->free_hint && cpu < s->nr_cpus; cpu++)
+		if (s->free_hint[cpu] == &c->cpu_slab[cpu])
+			s->free_hint[cpu] = kn && kn != c ? &kn->cpu_slab[cpu] : NULL;
+}
+
 static void cache_struct_free(slub_t *s, struct kmem_cache *c)
 {
+	free_hint_forget(s, c);
 	s->caches[c->id] = NULL;
 	kmem_cache_release(c);
 	free(c);
@@ -312,6 +333,7 @@ static int kmem_cache_init(slub_t *s)
 						     SLAB_HWCACHE_ALIGN);
 	if (!kn)
 		return -MM_ENOMEM;
+	free_hint_set(s, kn);
 	kc = s->kmem_cache = create_boot_cache(s, "kmem_cache",
 					       KMEM_CACHE_BASE_SIZE + 8 * s->nr_nodes,
 					       SLAB_HWCACHE_ALIGN);
@@ -374,6 +396,12 @@ int slub_init(slub_t *s, phys_t *pm, const struct slub_config *cfg, char *err, s
 	s->nr_cpus = pm->nr_cpus;
 	s->nr_nodes = pm->nr_nodes;
 	s->large_free = UINT32_MAX;
+	s->free_hint = calloc(s->nr_cpus, sizeof(*s->free_hint));
+	if (!s->free_hint) {
+		memset(s, 0, sizeof(*s));
+		set_error(err, errlen, "out of host memory");
+		return -MM_ENOMEM;
+	}
 	/* calculate_order(): 4 * (fls(num_present_cpus()) + 1) */
 	s->min_objects = cfg->min_objects ? cfg->min_objects
 			 : 4 * ((32 - (unsigned)__builtin_clz(s->nr_cpus)) + 1);
@@ -399,6 +427,8 @@ void slub_destroy(slub_t *s)
 		if (s->large[e].pfn != PFN_NONE)
 			free_pages(s->pm, s->large[e].pfn, s->large[e].order, 0);
 	free(s->large);
+	free(s->free_hint);
+	s->free_hint = NULL;            /* nothing to keep pointing at live caches */
 	for (unsigned id = 0; id < s->nr_cache_ids; id++)
 		if (s->caches[id])
 			cache_struct_free(s, s->caches[id]);
@@ -486,13 +516,10 @@ static uint32_t large_find(const slub_t *s, uint64_t addr)
 	return page->private;
 }
 
-int kfree_slow(slub_t *s, uint64_t addr, unsigned cpu, int rc)
+int kfree_large(slub_t *s, uint64_t addr, unsigned cpu)
 {
-	uint32_t e;
+	uint32_t e = large_find(s, addr);
 
-	if (addr <= ZERO_SIZE_PTR)      /* ZERO_OR_NULL_PTR() */
-		return 0;
-	e = rc > 0 ? large_find(s, addr) : UINT32_MAX;
 	if (e == UINT32_MAX) {
 		s->ev.invalid_free++;
 		return -MM_EINVAL;
@@ -502,7 +529,7 @@ int kfree_slow(slub_t *s, uint64_t addr, unsigned cpu, int rc)
 	s->large_pages -= 1ull << s->large[e].order;
 	s->large_bytes_requested -= s->large[e].size;
 	s->ev.large_free++;
-	free_pages(s->pm, s->large[e].pfn, s->large[e].order, slub_cpu(s, cpu));
+	free_pages(s->pm, s->large[e].pfn, s->large[e].order, cpu);
 	large_entry_free(s, e);
 	return 0;
 }
@@ -544,8 +571,8 @@ uint64_t krealloc(slub_t *s, uint64_t addr, size_t new_size, gfp_t gfp, unsigned
 			if (slab->cache->kmalloc) {
 				uint16_t *req = &slab_req(slab)[idx];
 
-				slab->cache->bytes_requested += new_size - *req;
-				*req = (uint16_t)new_size;
+				slab->cache->bytes_requested += new_size - (*req & SLAB_OBJ_REQ);
+				*req = (uint16_t)(new_size | SLAB_OBJ_LIVE);
 			}
 		} else {
 			uint32_t e = large_find(s, addr);

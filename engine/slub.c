@@ -211,16 +211,22 @@ int kmem_cache_open(slub_t *s, struct kmem_cache *c)
 	if (c->min_partial < MIN_PARTIAL)
 		c->min_partial = MIN_PARTIAL;
 	set_cpu_partial(s, c);
-	c->cpu_slab = calloc(s->nr_cpus, sizeof(*c->cpu_slab));
+	c->cpu_slab = aligned_alloc(64, s->nr_cpus * sizeof(*c->cpu_slab));
 	c->node = calloc(s->nr_nodes, sizeof(*c->node));
 	c->node_addr = calloc(s->nr_nodes, sizeof(*c->node_addr));
 	if (!c->cpu_slab || !c->node || !c->node_addr) {
 		kmem_cache_release(c);
 		return -MM_ENOMEM;
 	}
+	memset(c->cpu_slab, 0, s->nr_cpus * sizeof(*c->cpu_slab));
 	for (unsigned cpu = 0; cpu < s->nr_cpus; cpu++) {
-		c->cpu_slab[cpu].freelist = SLAB_FL_NONE;
-		c->cpu_slab[cpu].tid = cpu;     /* init_tid() */
+		struct kmem_cache_cpu *cc = &c->cpu_slab[cpu];
+
+		cc->freelist = SLAB_FL_NONE;
+		cc->tid = cpu;                  /* init_tid() */
+		cc->size = c->size;
+		cc->reciprocal = c->reciprocal;
+		cc->cache = c;
 	}
 	return 0;
 }
@@ -271,25 +277,19 @@ static struct slab *slab_struct_alloc(slub_t *s)
 	return slab_from_id(s, s->nr_slab_ids++);
 }
 
+/* Park slab on the free list; its fp[] stays for the next slab in the struct. */
 static void slab_struct_free(slub_t *s, struct slab *slab)
 {
 	uint32_t id = slab->id;
+	uint16_t *fp = slab->fp, fp_cap = slab->fp_cap;
 
-	free(slab->map);
 	memset(slab, 0, sizeof(*slab));
 	slab->id = id;
+	slab->fp = fp;
+	slab->fp_cap = fp_cap;
 	slab->pfn = PFN_NONE;
 	slab->next = s->free_slabs;
 	s->free_slabs = slab;
-}
-
-/* Host bytes of a slab's object metadata: the live map and fp[]. */
-static size_t slab_meta_bytes(unsigned objects, size_t *map_words)
-{
-	size_t words = (objects + 63) / 64;
-
-	*map_words = words;
-	return words * sizeof(uint64_t) + objects * sizeof(uint16_t);
 }
 
 /*
@@ -303,7 +303,6 @@ static struct slab *allocate_slab(slub_t *s, struct kmem_cache *c, gfp_t flags, 
 	unsigned order = c->oo_order, objects = c->oo_objects;
 	gfp_t alloc_gfp;
 	struct slab *slab;
-	size_t words, bytes;
 	pfn_t pfn;
 
 	flags = (flags & (GFP_RECLAIM_MASK | GFP_CONSTRAINT_MASK)) | c->allocflags; /* new_slab() */
@@ -320,10 +319,13 @@ static struct slab *allocate_slab(slub_t *s, struct kmem_cache *c, gfp_t flags, 
 		c->ev.order_fallback++;
 	}
 	slab = slab_struct_alloc(s);
-	bytes = slab_meta_bytes(objects, &words);
-	if (slab) {
-		slab->map = calloc(1, bytes);
-		if (!slab->map) {
+	if (slab && slab->fp_cap < objects) {
+		uint16_t *fp = realloc(slab->fp, objects * sizeof(*fp));
+
+		if (fp) {
+			slab->fp = fp;
+			slab->fp_cap = (uint16_t)objects;
+		} else {
 			slab_struct_free(s, slab);
 			slab = NULL;
 		}
@@ -333,7 +335,6 @@ static struct slab *allocate_slab(slub_t *s, struct kmem_cache *c, gfp_t flags, 
 		return NULL;
 	}
 	slab->cache = c;
-	slab->fp = (uint16_t *)(slab->map + words);
 	slab->pfn = pfn;
 	slab->objects = (uint16_t)objects;
 	slab->inuse = 0;
@@ -393,6 +394,18 @@ static void discard_slab(slub_t *s, struct kmem_cache *c, struct slab *slab, uns
 	c->node[slab->node].nr_slabs--;
 	c->node[slab->node].total_objects -= slab->objects;
 	free_slab(s, c, slab, cpu);
+}
+
+/*
+ * Make slab (or nothing, for NULL) cc's cpu slab, with the copies of its
+ * free pointer array and address range the fast paths use.
+ */
+static void cpu_slab_set(struct kmem_cache_cpu *cc, struct slab *slab)
+{
+	cc->slab = slab;
+	cc->fp = slab ? slab->fp : NULL;
+	cc->base = slab ? slab_base(slab) : 0;
+	cc->span = slab ? (uint32_t)slab->objects * cc->size : 0;
 }
 
 /* ---------------------------------------------------------------- partial lists */
@@ -607,7 +620,7 @@ static void flush_cpu_slab(slub_t *s, struct kmem_cache *c, unsigned cpu)
 	struct slab *slab = cc->slab, *partial = cc->partial;
 	unsigned freelist = cc->freelist;
 
-	cc->slab = NULL;
+	cpu_slab_set(cc, NULL);
 	cc->freelist = SLAB_FL_NONE;
 	cc->tid++;
 	if (slab)
@@ -630,12 +643,10 @@ void slub_flush_all(slub_t *s, struct kmem_cache *c)
 uint64_t slab_alloc_slow(slub_t *s, struct kmem_cache *c, gfp_t gfp, unsigned cpu,
 			 unsigned orig_size)
 {
-	struct kmem_cache_cpu *cc;
+	struct kmem_cache_cpu *cc = &c->cpu_slab[cpu];
 	struct slab *slab;
 	unsigned freelist;
 
-	cpu = slub_cpu(s, cpu);
-	cc = &c->cpu_slab[cpu];
 	c->ev.alloc_slowpath++;
 	cost_add(s->pm, COST_SLAB_ALLOC_SLOW, 1);
 	slab = cc->slab;
@@ -651,7 +662,7 @@ redo:
 	slab->inuse = slab->objects;
 	slab->frozen = freelist != SLAB_FL_NONE;
 	if (freelist == SLAB_FL_NONE) {
-		cc->slab = NULL;        /* full: it stays on no list (DEACTIVATE_BYPASS) */
+		cpu_slab_set(cc, NULL); /* full: it stays on no list (DEACTIVATE_BYPASS) */
 		cc->tid++;
 		slab->list = SLAB_LIST_NONE;
 		goto new_slab;
@@ -659,8 +670,8 @@ redo:
 load_freelist:
 	cc->freelist = slab->fp[freelist];
 	cc->tid++;
-	slab->fp[freelist] = (uint16_t)orig_size;
-	slab->map[freelist >> 6] |= 1ull << (freelist & 63);
+	slab->fp[freelist] = (uint16_t)(orig_size | SLAB_OBJ_LIVE);
+	s->free_hint[cpu] = cc;
 	c->nr_active++;
 	c->bytes_requested += orig_size;
 	slab_count_zero(s, c, gfp);
@@ -668,7 +679,8 @@ load_freelist:
 
 new_slab:
 	if (cc->partial) {
-		slab = cc->slab = cc->partial;
+		slab = cc->partial;
+		cpu_slab_set(cc, slab);
 		cc->partial = slab->next;
 		slab->next = NULL;
 		slab->list = SLAB_LIST_CPU_SLAB;
@@ -690,7 +702,7 @@ new_slab:
 		inc_slabs_node(c, slab);
 	}
 	/* retry_load_slab: c->slab is NULL here, nothing runs in between */
-	cc->slab = slab;
+	cpu_slab_set(cc, slab);
 	slab->list = SLAB_LIST_CPU_SLAB;
 	slab->cpu = (uint16_t)cpu;
 	goto load_freelist;
@@ -703,7 +715,6 @@ void slab_free_slow(slub_t *s, struct kmem_cache *c, struct slab *slab, unsigned
 	bool was_frozen = slab->frozen;
 	struct kmem_cache_node *n;
 
-	cpu = slub_cpu(s, cpu);
 	c->ev.free_slowpath++;
 	cost_add(s->pm, COST_SLAB_FREE_SLOW, 1);
 	slab->fp[idx] = (uint16_t)prior;
@@ -731,6 +742,40 @@ void slab_free_slow(slub_t *s, struct kmem_cache *c, struct slab *slab, unsigned
 	}
 	if (!has_cpu_partial(s) && prior == SLAB_FL_NONE)
 		add_partial(s, n, slab, DEACTIVATE_TO_TAIL);
+}
+
+int kfree_slow(slub_t *s, uint64_t addr, unsigned cpu)
+{
+	struct slab *slab;
+	unsigned idx;
+	int rc = slab_find_object(s, NULL, addr, &slab, &idx);
+
+	if (__builtin_expect(rc == 0, 1)) {
+		slab_free(s, slab, idx, cpu);
+		return 0;
+	}
+	if (addr <= ZERO_SIZE_PTR)      /* ZERO_OR_NULL_PTR() */
+		return 0;
+	if (rc < 0) {
+		s->ev.invalid_free++;
+		return -MM_EINVAL;
+	}
+	return kfree_large(s, addr, cpu);
+}
+
+int kmem_cache_free_slow(slub_t *s, struct kmem_cache *c, uint64_t addr, unsigned cpu)
+{
+	struct slab *slab;
+	unsigned idx;
+
+	if (!c)
+		return -MM_EINVAL;
+	if (slab_find_object(s, c, addr, &slab, &idx)) {
+		c->ev.invalid_free++;
+		return -MM_EINVAL;
+	}
+	slab_free(s, slab, idx, cpu);
+	return 0;
 }
 
 /* ---------------------------------------------------------------- shrink, shutdown */
@@ -850,8 +895,11 @@ void slub_free_all_slabs(slub_t *s)
 		if (slab->pfn != PFN_NONE)
 			free_slab(s, slab->cache, slab, 0);
 	}
-	for (unsigned i = 0; i < s->nr_slab_chunks; i++)
+	for (unsigned i = 0; i < s->nr_slab_chunks; i++) {
+		for (unsigned k = 0; k < 1u << SLAB_CHUNK_SHIFT; k++)
+			free(s->slab_chunk[i][k].fp);
 		free(s->slab_chunk[i]);
+	}
 	free(s->slab_chunk);
 	s->slab_chunk = NULL;
 	s->nr_slab_chunks = s->slab_chunk_cap = 0;

@@ -23,10 +23,21 @@
  *   inuse         objects not on slab->freelist: for a cpu slab this counts
  *                 the objects on c->freelist too.
  *
- * Unlike the kernel, the model keeps a bitmap of live objects per slab, so
- * that a free of an address that is not a live object (unknown, freed
- * twice, inside an object) is refused with -MM_EINVAL and changes nothing,
- * and the size each kmalloc() asked for (internal fragmentation).
+ * Unlike the kernel, the model marks each live object (SLAB_OBJ_LIVE in its
+ * free pointer slot), so that a free of an address that is not a live
+ * object (unknown, freed twice, inside an object) is refused with
+ * -MM_EINVAL and changes nothing, and keeps the size each kmalloc() asked
+ * for (internal fragmentation) in the same slot.
+ *
+ * Host-side shortcuts that change no modeled state or count: each
+ * kmem_cache_cpu caches its cpu slab's address range, free pointer array
+ * and the cache's reciprocal, so the fast paths touch only it and the
+ * array; kfree() first tries the cpu slab of the cache the CPU last
+ * allocated from (slub_t.free_hint) by an address range check, and looks
+ * the page up in the memmap (virt_to_slab) only when that misses.  So the
+ * index a fast free pushes on the cpu freelist, which the next allocation
+ * reads, is computed from the address alone, not at the end of a chain of
+ * dependent loads (page, slab id, slab, cache).
  *
  * Not modeled: SLUB debugging (red zones, poisoning, tracking: the flags
  * are accepted and ignored), freelist randomization and hardening, cache
@@ -106,9 +117,8 @@ struct slab {
 	struct kmem_cache *cache;       /* slab_cache */
 	struct slab *next;              /* node partial list, cpu partial list, or free slab structs */
 	struct slab *prev;              /* node partial list */
-	uint64_t *map;                  /* [BITS_TO_WORDS(objects)] live-object bitmap (model only) */
 	uint16_t *fp;                   /* [objects] free object: next free index (SLAB_FL_NONE ends);
-					   live object of a kmalloc cache: bytes requested */
+					   live object: SLAB_OBJ_LIVE | bytes requested (kmalloc caches) */
 	pfn_t pfn;                      /* first page; PFN_NONE when the struct is unused */
 	uint32_t id;                    /* index in slub_t's slab table (page.private) */
 	uint16_t objects;               /* objects in this slab (oo or min) */
@@ -120,11 +130,20 @@ struct slab {
 	uint8_t list;                   /* enum slab_list: where the slab sits */
 	uint8_t node;                   /* node of its pages (slab_nid) */
 	uint16_t cpu;                   /* frozen: the CPU whose slab or partial list holds it */
-	uint16_t pad;                   /* keeps the struct at 64 bytes */
+	uint16_t fp_cap;                /* entries fp has room for; fp outlives the slab with its struct */
+	uint8_t pad[8];                 /* keeps the struct at 64 bytes */
 };
 _Static_assert(sizeof(struct slab) == 64, "struct slab stays one cache line");
 
-#define SLAB_FL_NONE		0xffffu         /* end of a freelist */
+/*
+ * slab->fp[] entries: a free object holds the index of the next free
+ * object, or SLAB_FL_NONE at the end of its list; a live object holds
+ * SLAB_OBJ_LIVE, ORed for a kmalloc cache with the bytes its kmalloc()
+ * asked for (at most KMALLOC_MAX_CACHE_SIZE, so they fit SLAB_OBJ_REQ).
+ */
+#define SLAB_FL_NONE		0x7fffu         /* end of a freelist (objects are 15 bits) */
+#define SLAB_OBJ_LIVE		0x8000u         /* the object is allocated */
+#define SLAB_OBJ_REQ		0x7fffu         /* live: bytes requested (kmalloc caches) */
 
 enum slab_list {
 	SLAB_LIST_NONE,                 /* full (not frozen) or on no list */
@@ -133,14 +152,25 @@ enum slab_list {
 	SLAB_LIST_CPU_PARTIAL,          /* on some CPU's c->partial list */
 };
 
-/* Per-CPU allocation state of a cache (struct kmem_cache_cpu). */
+/*
+ * Per-CPU allocation state of a cache (struct kmem_cache_cpu), one cache
+ * line.  fp, base and span copy the cpu slab's (cpu_slab_set() in slub.c),
+ * size and reciprocal the cache's, so that the fast paths need nothing else.
+ */
 struct kmem_cache_cpu {
-	struct slab *slab;              /* the cpu slab, or NULL */
 	uint16_t freelist;              /* first free object of slab taken by this CPU, or SLAB_FL_NONE */
 	uint16_t pad;                   /* unused */
 	uint32_t tid;                   /* transaction id: bumped by the slow paths only (next_tid) */
+	uint16_t *fp;                   /* slab->fp, NULL without a cpu slab */
+	uint64_t base;                  /* address of the cpu slab's object 0, 0 without a cpu slab */
+	uint32_t span;                  /* bytes: slab->objects * size, 0 without a cpu slab */
+	uint32_t size;                  /* cache->size, bytes per object slot */
+	uint64_t reciprocal;            /* cache->reciprocal, for obj_offset_to_index() */
+	struct slab *slab;              /* the cpu slab, or NULL */
+	struct kmem_cache *cache;       /* the cache this belongs to */
 	struct slab *partial;           /* cpu partial list head (slab->next links, slab->slabs counts) */
 };
+_Static_assert(sizeof(struct kmem_cache_cpu) == 64, "struct kmem_cache_cpu is one cache line");
 
 /* Per-node lists of a cache (struct kmem_cache_node). */
 struct kmem_cache_node {
@@ -151,12 +181,15 @@ struct kmem_cache_node {
 	uint64_t total_objects;         /* objects in them (node_nr_objs) */
 };
 
-/* Event counters of a cache (the kernel's CONFIG_SLUB_STATS names). */
+/*
+ * Event counters of a cache (the kernel's CONFIG_SLUB_STATS names).  The
+ * fast-path counters come second of each pair: see struct kmem_cache.
+ */
 struct kmem_cache_events {
-	uint64_t alloc_fastpath;        /* ALLOC_FASTPATH */
 	uint64_t alloc_slowpath;        /* ALLOC_SLOWPATH */
-	uint64_t free_fastpath;         /* FREE_FASTPATH */
+	uint64_t alloc_fastpath;        /* ALLOC_FASTPATH */
 	uint64_t free_slowpath;         /* FREE_SLOWPATH */
+	uint64_t free_fastpath;         /* FREE_FASTPATH */
 	uint64_t alloc_slab;            /* ALLOC_SLAB: new slabs */
 	uint64_t free_slab;             /* FREE_SLAB: slabs discarded */
 	uint64_t alloc_from_partial;    /* ALLOC_FROM_PARTIAL: node partial slab taken */
@@ -179,7 +212,7 @@ struct kmem_cache {
 	unsigned inuse;                 /* bytes up to the free pointer or metadata (s->inuse) */
 	unsigned flags;                 /* SLAB_* */
 	gfp_t allocflags;               /* __GFP_COMP / DMA / DMA32 / RECLAIMABLE for slab pages */
-	uint64_t reciprocal;            /* 2^64 / size rounded up, for obj_offset_to_index() */
+	uint64_t reciprocal;            /* ceil(2^64 / size), for obj_offset_to_index() */
 	uint8_t oo_order;               /* preferred slab order (oo_order(s->oo)) */
 	uint8_t min_order;              /* fallback slab order (oo_order(s->min)) */
 	uint16_t oo_objects;            /* objects per preferred slab */
@@ -193,11 +226,18 @@ struct kmem_cache {
 	uint64_t *node_addr;            /* [nr_nodes] kmem_cache_node objects, 0 for none */
 	struct kmem_cache *list_next;   /* slab_caches list, newest first */
 	struct kmem_cache *list_prev;   /* slab_caches list */
-	struct kmem_cache_cpu *cpu_slab;/* [nr_cpus] */
+	struct kmem_cache_cpu *cpu_slab;/* [nr_cpus], cache-line aligned */
 	struct kmem_cache_node *node;   /* [nr_nodes] */
+	/*
+	 * The counters a fast path adds to (nr_active, bytes_requested,
+	 * ev.alloc_fastpath or ev.free_fastpath) are never neighbours: gcc
+	 * would add to two with one 16-byte load and store, which the other
+	 * path's two 8-byte stores cannot forward to (a stall of the next
+	 * allocation until they retire).
+	 */
 	uint64_t nr_active;             /* live objects (model's exact count) */
-	uint64_t bytes_requested;       /* sum of the sizes asked for by the live objects */
 	uint64_t nr_pages;              /* pages in this cache's slabs */
+	uint64_t bytes_requested;       /* sum of the sizes asked for by the live objects */
 	struct kmem_cache_events ev;    /* event counters */
 };
 
@@ -224,10 +264,12 @@ struct slub_events {
 /* Every cache of one machine (the kernel's slab_caches and kmalloc_caches). */
 typedef struct slub {
 	phys_t *pm;                     /* the machine, its page allocator and cost counters */
-	struct page *mem_map;           /* pm->mem_map, for the fast paths */
+	struct page *mem_map;           /* pm->mem_map, for slab_find_object() */
 	pfn_t max_pfn;                  /* pm->max_pfn */
 	struct slub_config cfg;         /* as given, after validation */
 	unsigned nr_cpus;               /* pm->nr_cpus */
+	struct kmem_cache_cpu **free_hint; /* [nr_cpus] the kmem_cache_cpu of the cache each CPU
+					      last allocated from, tried first by kfree() */
 	unsigned nr_nodes;              /* pm->nr_nodes */
 	unsigned min_objects;           /* slub_min_objects as calculate_order() uses it */
 	struct kmem_cache *slab_caches; /* list head, newest first as /proc/slabinfo prints */
@@ -337,8 +379,10 @@ void slub_stats(const slub_t *s, const struct kmem_cache *c, struct slub_stats *
  * the slab, no object both free and live, none on two lists), inuse,
  * frozen state against the CPU and partial lists, node partial links and
  * counts, per-node slab and object counts, live and requested byte counts,
- * PG_slab and page.private on every page of every slab, and conservation:
- * pages of PG_slab heads in the memmap == slab pages held.  Returns 0, or -1
+ * the kmem_cache_cpu copies of the cpu slab and cache, every CPU's
+ * free_hint naming a live cache, PG_slab and page.private on every page of
+ * every slab, and conservation: pages of PG_slab heads in the memmap ==
+ * slab pages held.  Returns 0, or -1
  * with the first violation (naming cache and slab pfn) in msg.  O(max_pfn +
  * objects).
  */
@@ -372,8 +416,16 @@ int kmalloc_index(size_t size);
  */
 uint64_t kmalloc_large(slub_t *s, size_t size, gfp_t gfp, unsigned cpu);
 
-/* The rest of kfree() when addr is not a live slab object: large kmalloc or -MM_EINVAL. */
-int kfree_slow(slub_t *s, uint64_t addr, unsigned cpu, int rc);
+/*
+ * kfree() of an address that is not a live object of the cpu slab its
+ * free_hint names: the memmap lookup (virt_to_slab) and do_slab_free(), else
+ * 0 for 0 and ZERO_SIZE_PTR, free_large_kmalloc(), or -MM_EINVAL (slub.c).
+ * cpu is below nr_cpus.
+ */
+int kfree_slow(slub_t *s, uint64_t addr, unsigned cpu);
+
+/* free_large_kmalloc() of the kmalloc_large() at addr, or -MM_EINVAL (kfree_slow()) */
+int kfree_large(slub_t *s, uint64_t addr, unsigned cpu);
 
 /* size_index[] of slab_common.c: kmalloc index of sizes 1..192 by (size - 1) / 8 */
 extern const uint8_t kmalloc_size_index[24];
@@ -426,7 +478,7 @@ void slub_free_all_slabs(slub_t *s);
 
 /* ---------------------------------------------------------------- fast paths */
 
-/* ___slab_alloc(): the slow path, out of line (slub.c). */
+/* ___slab_alloc(): the slow path, out of line (slub.c).  cpu is below nr_cpus. */
 uint64_t slab_alloc_slow(slub_t *s, struct kmem_cache *c, gfp_t gfp, unsigned cpu,
 			 unsigned orig_size);
 
@@ -434,33 +486,50 @@ uint64_t slab_alloc_slow(slub_t *s, struct kmem_cache *c, gfp_t gfp, unsigned cp
 void slab_free_slow(slub_t *s, struct kmem_cache *c, struct slab *slab, unsigned idx,
 		    unsigned cpu);
 
+/*
+ * kmem_cache_free() when addr is not a live object of c's cpu slab on cpu
+ * (below nr_cpus): virt_to_slab() and slab_free(), or -MM_EINVAL (slub.c).
+ */
+int kmem_cache_free_slow(slub_t *s, struct kmem_cache *c, uint64_t addr, unsigned cpu);
+
 /* The slab with id (page.private of its pages). */
 static inline struct slab *slab_from_id(const slub_t *s, uint32_t id)
 {
 	return &s->slab_chunk[id >> SLAB_CHUNK_SHIFT][id & ((1u << SLAB_CHUNK_SHIFT) - 1)];
 }
 
+/* slab_address(): the kernel address of the slab's object 0 */
+static inline uint64_t slab_base(const struct slab *slab)
+{
+	return PAGE_OFFSET + ((uint64_t)slab->pfn << PAGE_SHIFT);
+}
+
 /* slab_address() + idx * size: an object's kernel address */
 static inline uint64_t slab_obj_addr(const struct kmem_cache *c, const struct slab *slab,
 				     unsigned idx)
 {
-	return PAGE_OFFSET + ((uint64_t)slab->pfn << PAGE_SHIFT) + (uint64_t)idx * c->size;
+	return slab_base(slab) + (uint64_t)idx * c->size;
 }
 
 /*
- * obj_to_index(): a / size for an offset a in the slab, as the kernel's
- * reciprocal_divide() but with one 64x64 multiply-high, exact because
- * a * size < 2^64.
+ * obj_to_index() for an offset a in a slab of objects of `size` bytes,
+ * reciprocal = ceil(2^64 / size): a / size in *idx, and whether a starts an
+ * object (a % size == 0), both from one 64x64->128-bit multiply, as the
+ * kernel's reciprocal_divide() avoids a division (the remainder test is
+ * Lemire, Kaser and Kurz, "Faster remainder by direct computation", 2019;
+ * exact for a and size below 2^32).
  */
-static inline uint32_t obj_offset_to_index(const struct kmem_cache *c, uint32_t a)
+static inline bool obj_offset_to_index(uint64_t reciprocal, uint32_t a, uint32_t *idx)
 {
-	return (uint32_t)(((unsigned __int128)a * c->reciprocal) >> 64);
+	/* the low half apart: gcc spills a whole __int128 in register-hungry loops */
+	*idx = (uint32_t)(((unsigned __int128)a * reciprocal) >> 64);
+	return a * reciprocal < reciprocal;
 }
 
 /*
- * The bytes a live object of a kmalloc cache asked for: kept in its free
- * pointer slot, unused while it is allocated (as the kernel keeps the free
- * pointer inside the object).
+ * The bytes a live object of a kmalloc cache asked for, in the low bits of
+ * its free pointer slot (as the kernel keeps the free pointer inside the
+ * object, unused while it is allocated): slab_req(slab)[idx] & SLAB_OBJ_REQ.
  */
 static inline uint16_t *slab_req(const struct slab *slab)
 {
@@ -477,7 +546,7 @@ static inline unsigned slub_cpu(const slub_t *s, unsigned cpu)
 /* Object bytes cleared for __GFP_ZERO (slab_post_alloc_hook), in cache lines */
 static inline void slab_count_zero(slub_t *s, const struct kmem_cache *c, gfp_t gfp)
 {
-	if (gfp & GFP_F_ZERO)
+	if (__builtin_expect(gfp & GFP_F_ZERO, 0))
 		cost_add(s->pm, COST_SLAB_ZERO_LINE, (c->object_size + 63) / 64);
 }
 
@@ -489,21 +558,27 @@ static inline void slab_count_zero(slub_t *s, const struct kmem_cache *c, gfp_t 
 static inline uint64_t slab_alloc(slub_t *s, struct kmem_cache *c, gfp_t gfp, unsigned cpu,
 				  unsigned orig_size)
 {
-	struct kmem_cache_cpu *cc = &c->cpu_slab[slub_cpu(s, cpu)];
-	struct slab *slab = cc->slab;
-	unsigned idx = cc->freelist;
+	struct kmem_cache_cpu *cc;
+	uint16_t *fp;
+	uint64_t addr;
+	unsigned idx;
 
+	cpu = slub_cpu(s, cpu);
+	cc = &c->cpu_slab[cpu];
+	idx = cc->freelist;
 	if (__builtin_expect(idx == SLAB_FL_NONE, 0))
 		return slab_alloc_slow(s, c, gfp, cpu, orig_size);
-	cc->freelist = slab->fp[idx];
-	slab->fp[idx] = (uint16_t)orig_size;    /* slab_req(): read back for kmalloc caches only */
-	slab->map[idx >> 6] |= 1ull << (idx & 63);
+	fp = cc->fp;
+	addr = cc->base + (uint64_t)idx * cc->size;
+	cc->freelist = fp[idx];
+	fp[idx] = (uint16_t)(orig_size | SLAB_OBJ_LIVE);        /* slab_req() */
+	s->free_hint[cpu] = cc;
 	c->nr_active++;
 	c->bytes_requested += orig_size;
 	c->ev.alloc_fastpath++;
 	cost_add(s->pm, COST_SLAB_ALLOC_FAST, 1);
 	slab_count_zero(s, c, gfp);
-	return slab_obj_addr(c, slab, idx);
+	return addr;
 }
 
 /*
@@ -514,6 +589,36 @@ static inline uint64_t slab_alloc(slub_t *s, struct kmem_cache *c, gfp_t gfp, un
 static inline uint64_t kmem_cache_alloc(slub_t *s, struct kmem_cache *c, gfp_t gfp, unsigned cpu)
 {
 	return slab_alloc(s, c, gfp, cpu, c->object_size);
+}
+
+/*
+ * do_slab_free() fast path for cc's cpu slab: when addr is a live object of
+ * it, put it on the cpu freelist and return true; else return false and
+ * change nothing.  The range check stands in for virt_to_slab(): only the
+ * cpu slab's pages hold addresses in [base, base + span).
+ */
+static inline bool cpu_slab_free(slub_t *s, struct kmem_cache_cpu *cc, uint64_t addr)
+{
+	uint64_t off = addr - cc->base;
+	uint16_t *fp = cc->fp;
+	struct kmem_cache *c;
+	uint32_t idx;
+	unsigned v;
+
+	if (__builtin_expect(off >= cc->span, 0) ||
+	    __builtin_expect(!obj_offset_to_index(cc->reciprocal, (uint32_t)off, &idx), 0))
+		return false;
+	v = fp[idx];
+	if (__builtin_expect(!(v & SLAB_OBJ_LIVE), 0))
+		return false;
+	c = cc->cache;
+	fp[idx] = cc->freelist;
+	cc->freelist = (uint16_t)idx;
+	c->nr_active--;
+	c->bytes_requested -= c->kmalloc ? v & SLAB_OBJ_REQ : c->object_size;
+	c->ev.free_fastpath++;
+	cost_add(s->pm, COST_SLAB_FREE_FAST, 1);
+	return true;
 }
 
 /*
@@ -530,7 +635,7 @@ static inline int slab_find_object(const slub_t *s, const struct kmem_cache *c, 
 	uint64_t pfn = off >> PAGE_SHIFT;
 	const struct page *page;
 	struct slab *slab;
-	uint32_t in, idx;
+	uint32_t idx;
 
 	if (pfn >= s->max_pfn)
 		return -MM_EINVAL;
@@ -540,10 +645,9 @@ static inline int slab_find_object(const slub_t *s, const struct kmem_cache *c, 
 	slab = slab_from_id(s, page->private);
 	if (c && slab->cache != c)
 		return -MM_EINVAL;
-	in = (uint32_t)(off - ((uint64_t)slab->pfn << PAGE_SHIFT));
-	idx = obj_offset_to_index(slab->cache, in);
-	if (idx >= slab->objects || idx * slab->cache->size != in ||
-	    !(slab->map[idx >> 6] & (1ull << (idx & 63))))
+	/* the offset is below the slab's 2^(order + PAGE_SHIFT) bytes */
+	if (!obj_offset_to_index(slab->cache->reciprocal, (uint32_t)(addr - slab_base(slab)), &idx) ||
+	    idx >= slab->objects || !(slab->fp[idx] & SLAB_OBJ_LIVE))
 		return -MM_EINVAL;
 	*slabp = slab;
 	*idxp = idx;
@@ -551,18 +655,18 @@ static inline int slab_find_object(const slub_t *s, const struct kmem_cache *c, 
 }
 
 /*
- * do_slab_free() of object idx of slab: onto the cpu freelist when slab is
- * `cpu`'s cpu slab, else __slab_free().
+ * do_slab_free() of live object idx of slab on cpu (below nr_cpus), found
+ * by slab_find_object(): onto the cpu freelist when slab is cpu's cpu slab,
+ * else __slab_free().
  */
 static inline void slab_free(slub_t *s, struct slab *slab, unsigned idx, unsigned cpu)
 {
 	struct kmem_cache *c = slab->cache;
-	struct kmem_cache_cpu *cc = &c->cpu_slab[slub_cpu(s, cpu)];
+	struct kmem_cache_cpu *cc = &c->cpu_slab[cpu];
 
-	slab->map[idx >> 6] &= ~(1ull << (idx & 63));
 	c->nr_active--;
-	c->bytes_requested -= c->kmalloc ? slab->fp[idx] : c->object_size;
-	if (__builtin_expect(slab == cc->slab, 1)) {
+	c->bytes_requested -= c->kmalloc ? slab->fp[idx] & SLAB_OBJ_REQ : c->object_size;
+	if (slab == cc->slab) {
 		slab->fp[idx] = cc->freelist;
 		cc->freelist = (uint16_t)idx;
 		c->ev.free_fastpath++;
@@ -579,16 +683,10 @@ static inline void slab_free(slub_t *s, struct slab *slab, unsigned idx, unsigne
  */
 static inline int kmem_cache_free(slub_t *s, struct kmem_cache *c, uint64_t addr, unsigned cpu)
 {
-	struct slab *slab;
-	unsigned idx;
-
-	if (!c || slab_find_object(s, c, addr, &slab, &idx)) {
-		if (c)
-			c->ev.invalid_free++;
-		return -MM_EINVAL;
-	}
-	slab_free(s, slab, idx, cpu);
-	return 0;
+	cpu = slub_cpu(s, cpu);
+	if (__builtin_expect(c != NULL, 1) && cpu_slab_free(s, &c->cpu_slab[cpu], addr))
+		return 0;
+	return kmem_cache_free_slow(s, c, addr, cpu);
 }
 
 /* kmalloc_type(): the cache type for gfp (KMALLOC_NOT_NORMAL_BITS) */
@@ -618,6 +716,8 @@ static inline struct kmem_cache *kmalloc_slab(const slub_t *s, size_t size, gfp_
 		index = kmalloc_size_index[(size - 1) / 8];     /* size_index_elem() */
 	else
 		index = 64 - (unsigned)__builtin_clzll(size - 1);      /* fls(size - 1) */
+	if (__builtin_expect(!(gfp & s->kmalloc_not_normal), 1))
+		return s->kmalloc_caches[KMALLOC_NORMAL][index];       /* no row arithmetic */
 	return s->kmalloc_caches[kmalloc_type(s, gfp)][index];
 }
 
@@ -640,14 +740,10 @@ static inline uint64_t kmalloc(slub_t *s, size_t size, gfp_t gfp, unsigned cpu)
  */
 static inline int kfree(slub_t *s, uint64_t addr, unsigned cpu)
 {
-	struct slab *slab;
-	unsigned idx;
-	int rc = slab_find_object(s, NULL, addr, &slab, &idx);
-
-	if (__builtin_expect(rc, 0))
-		return kfree_slow(s, addr, cpu, rc);
-	slab_free(s, slab, idx, cpu);
-	return 0;
+	cpu = slub_cpu(s, cpu);
+	if (__builtin_expect(cpu_slab_free(s, s->free_hint[cpu], addr), 1))
+		return 0;
+	return kfree_slow(s, addr, cpu);
 }
 
 #endif /* MMBENCH_SLUB_H */

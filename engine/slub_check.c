@@ -54,7 +54,7 @@ static int walk_freelist(const struct slab *slab, unsigned first, uint64_t *seen
 		if (seen[i >> 6] & (1ull << (i & 63)))
 			FAIL("%s: slab pfn %u: object %u twice on the freelists (%s): cycle or shared",
 			     name, slab->pfn, i, what);
-		if (slab->map[i >> 6] & (1ull << (i & 63)))
+		if (slab->fp[i] & SLAB_OBJ_LIVE)
 			FAIL("%s: slab pfn %u: object %u is live and on the %s", name, slab->pfn, i, what);
 		seen[i >> 6] |= 1ull << (i & 63);
 		n++;
@@ -69,7 +69,7 @@ static int check_slab(const slub_t *s, const struct slab *slab, struct cache_cou
 	const struct kmem_cache *c = slab->cache;
 	const struct page *head;
 	uint64_t seen[SEEN_WORDS] = { 0 };
-	unsigned live = 0, words = (slab->objects + 63u) / 64u;
+	unsigned live = 0;
 	int nfree, ncpu = 0;
 
 	if ((uint64_t)slab->pfn + (1u << slab->order) > pm->max_pfn)
@@ -94,15 +94,8 @@ static int check_slab(const slub_t *s, const struct slab *slab, struct cache_cou
 	if (slab->node != page_zone(pm, slab->pfn)->node || slab->node >= s->nr_nodes)
 		FAIL("%s: slab pfn %u: node %u, its pages are on node %u", c->name, slab->pfn, slab->node,
 		     page_zone(pm, slab->pfn)->node);
-	for (unsigned w = 0; w < words; w++) {
-		uint64_t m = slab->map[w];
-
-		if (w == words - 1 && (slab->objects & 63))
-			if (m >> (slab->objects & 63))
-				FAIL("%s: slab pfn %u: live bits beyond object %u", c->name, slab->pfn,
-				     slab->objects);
-		live += (unsigned)__builtin_popcountll(m);
-	}
+	for (unsigned i = 0; i < slab->objects; i++)
+		live += !!(slab->fp[i] & SLAB_OBJ_LIVE);
 	nfree = walk_freelist(slab, slab->freelist, seen, "slab freelist", msg, len);
 	if (nfree < 0)
 		return -1;
@@ -154,9 +147,16 @@ static int check_slab(const slub_t *s, const struct slab *slab, struct cache_cou
 	cnt->live += live;
 	cnt->pages += 1u << slab->order;
 	cnt->by_list[slab->list]++;
-	for (unsigned i = 0; i < slab->objects; i++)
-		if (slab->map[i >> 6] & (1ull << (i & 63)))
-			cnt->requested += c->kmalloc ? slab_req(slab)[i] : c->object_size;
+	for (unsigned i = 0; i < slab->objects; i++) {
+		unsigned req = slab_req(slab)[i] & SLAB_OBJ_REQ;
+
+		if (!(slab->fp[i] & SLAB_OBJ_LIVE))
+			continue;
+		if (c->kmalloc && (!req || req > c->size))
+			FAIL("%s: slab pfn %u: live object %u asked for %u bytes of a %u-byte slot", c->name,
+			     slab->pfn, i, req, c->size);
+		cnt->requested += c->kmalloc ? req : c->object_size;
+	}
 	return 0;
 }
 
@@ -193,8 +193,19 @@ static int check_cache_lists(const slub_t *s, const struct kmem_cache *c,
 	}
 	for (unsigned cpu = 0; cpu < s->nr_cpus; cpu++) {
 		const struct kmem_cache_cpu *cc = &c->cpu_slab[cpu];
+		const struct slab *cs = cc->slab;
 		uint64_t nr = 0;
 
+		if (cc->cache != c || cc->size != c->size || cc->reciprocal != c->reciprocal)
+			FAIL("%s: cpu %u: kmem_cache_cpu copies cache %s, size %u, reciprocal %#llx",
+			     c->name, cpu, cc->cache ? cc->cache->name : "?", cc->size,
+			     (unsigned long long)cc->reciprocal);
+		if (cs ? cc->fp != cs->fp || cc->base != slab_base(cs) ||
+			 cc->span != (uint32_t)cs->objects * c->size
+		       : cc->fp || cc->base || cc->span)
+			FAIL("%s: cpu %u: cpu slab copies fp %p base %#llx span %u, its slab is at pfn %u",
+			     c->name, cpu, (void *)cc->fp, (unsigned long long)cc->base, cc->span,
+			     cs ? cs->pfn : PFN_NONE);
 		if (cc->slab) {
 			if (cc->slab->cache != c || cc->slab->list != SLAB_LIST_CPU_SLAB || cc->slab->cpu != cpu)
 				FAIL("%s: cpu %u slab pfn %u is marked list %u cpu %u", c->name, cpu,
@@ -228,6 +239,22 @@ static int check_cache_lists(const slub_t *s, const struct kmem_cache *c,
 		     c->name, (unsigned long long)c->nr_active, (unsigned long long)c->bytes_requested,
 		     (unsigned long long)c->nr_pages, (unsigned long long)cnt->live,
 		     (unsigned long long)cnt->requested, (unsigned long long)cnt->pages);
+	return 0;
+}
+
+/* Every CPU's free_hint names that CPU's kmem_cache_cpu of a live cache. */
+static int check_free_hints(const slub_t *s, char *msg, size_t len)
+{
+	for (unsigned cpu = 0; cpu < s->nr_cpus; cpu++) {
+		const struct kmem_cache *c;
+
+		for (c = s->slab_caches; c; c = c->list_next)
+			if (s->free_hint[cpu] == &c->cpu_slab[cpu])
+				break;
+		if (!c && !(s->kmem_cache_node && s->free_hint[cpu] == &s->kmem_cache_node->cpu_slab[cpu]))
+			FAIL("cpu %u: free_hint %p is no kmem_cache_cpu of this cpu", cpu,
+			     (void *)s->free_hint[cpu]);
+	}
 	return 0;
 }
 
@@ -309,6 +336,8 @@ int slub_check(const slub_t *s, char *msg, size_t len)
 	if (!ret && nr_caches != s->nr_caches)
 		ret = fail(msg, len, "%llu caches on the list, nr_caches %u", (unsigned long long)nr_caches,
 			   s->nr_caches);
+	if (!ret)
+		ret = check_free_hints(s, msg, len);
 	if (!ret)
 		ret = check_memmap(s, msg, len);
 	free(cnt);

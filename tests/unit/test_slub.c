@@ -464,6 +464,107 @@ Test(slub, destroy_busy_cache)
 	assert_consistent("destroyed");
 }
 
+/*
+ * kfree() first tries the cpu slab of the cache its CPU last allocated from
+ * (free_hint) by address range, then looks the page up in the memmap: both
+ * find the same objects, count the same, and refuse the same addresses.
+ */
+Test(slub, free_hint_and_lookup_agree)
+{
+	struct kmem_cache *c, *k192;
+	uint64_t a, b, tail, fast0, w;
+	char *s0, *s1;
+
+	boot(64, 4);
+	c = kmem_cache_create(&sl, "hint64", 64, 0, 0);
+	k192 = kmalloc_slab(&sl, 150, GFP_KERNEL);
+	a = kmem_cache_alloc(&sl, c, GFP_KERNEL, 0);
+	b = kmalloc(&sl, 150, GFP_KERNEL, 0);
+	cr_assert_eq(sl.free_hint[0], &k192->cpu_slab[0], "cpu 0 last allocated from kmalloc-192");
+	fast0 = pm.cost[COST_SLAB_FREE_FAST];
+	cr_assert_eq(kfree(&sl, a, 0), 0);              /* the hint misses, the memmap finds it */
+	cr_assert_eq(c->ev.free_fastpath, 1, "c's cpu slab: the fast path all the same");
+	cr_assert_eq(pm.cost[COST_SLAB_FREE_FAST] - fast0, 1);
+	cr_assert_eq(c->nr_active, 0);
+	cr_assert_eq(kfree(&sl, b, 0), 0);              /* the hint hits */
+	cr_assert_eq(k192->ev.free_fastpath, 1);
+	cr_assert_eq(pm.cost[COST_SLAB_FREE_FAST] - fast0, 2);
+	cr_assert_eq(k192->nr_active, 0);
+	cr_assert_eq(k192->bytes_requested, 0);
+	assert_consistent("hinted frees");
+
+	/* addresses in the hinted cpu slab that are no live object: nothing changes */
+	b = kmalloc(&sl, 150, GFP_KERNEL, 0);
+	tail = k192->cpu_slab[0].base + (uint64_t)k192->oo_objects * k192->size;
+	cr_assert_lt(tail, k192->cpu_slab[0].base + (PAGE_SIZE << k192->oo_order), "a leftover tail");
+	s0 = state_dump();
+	cr_assert_eq(kfree(&sl, b + 8, 0), -MM_EINVAL, "inside an object");
+	cr_assert_eq(kfree(&sl, b + k192->size, 0), -MM_EINVAL, "a free object");
+	cr_assert_eq(kfree(&sl, tail, 0), -MM_EINVAL, "past the last object");
+	cr_assert_eq(kmem_cache_free(&sl, c, b, 0), -MM_EINVAL, "another cache's cpu slab");
+	cr_assert_eq(kmem_cache_free(&sl, k192, b + 8, 0), -MM_EINVAL, "inside an object");
+	s1 = state_dump();
+	cr_assert(!strcmp(s0, s1) && !memcmp(s0, s1, strlen(s0)), "state changed by invalid frees");
+	free(s0);
+	free(s1);
+	cr_assert_eq(kfree(&sl, b, 0), 0);
+	cr_assert_eq(kfree(&sl, b, 0), -MM_EINVAL, "double free into the cpu slab");
+	assert_consistent("refused");
+
+	/* the hint of a destroyed cache moves to one that lives */
+	w = kmem_cache_alloc(&sl, c, GFP_KERNEL, 0);
+	cr_assert_eq(sl.free_hint[0], &c->cpu_slab[0]);
+	cr_assert_eq(kmem_cache_free(&sl, c, w, 0), 0);
+	cr_assert_eq(kmem_cache_destroy(&sl, c, 0), 0);
+	cr_assert_eq(sl.free_hint[0], &sl.kmem_cache_node->cpu_slab[0]);
+	assert_consistent("hinted cache destroyed");
+	b = kmalloc(&sl, 150, GFP_KERNEL, 1);
+	cr_assert_eq(kfree(&sl, b, 0), 0, "a remote free after the hint moved");
+	cr_assert_eq(k192->ev.free_slowpath, 1);
+	assert_consistent("after destroy");
+}
+
+/* obj_offset_to_index(): a / size and a % size == 0, exactly, from the reciprocal */
+Test(slub, obj_offset_to_index_exact)
+{
+	static const unsigned sizes[] = { 8, 24, 96, 192, 200, 1000, 3000, 4096, 8192 };
+	prng_t rng;
+
+	/* every slot size up to 8 KiB (multiples of 8), every offset of a 32 KiB slab */
+	for (uint32_t size = 8; size <= KMALLOC_MAX_CACHE_SIZE; size += 8) {
+		uint64_t reciprocal = UINT64_MAX / size + 1;    /* set_reciprocal() */
+
+		for (uint32_t a = 0; a < 32768; a++) {
+			uint32_t idx;
+			bool start = obj_offset_to_index(reciprocal, a, &idx);
+
+			if (idx != a / size || start != (a % size == 0))
+				cr_assert_fail("size %u offset %u: index %u, object start %d", size, a, idx,
+					       start);
+		}
+	}
+	/* caches' own reciprocals, offsets up to a MAX_ORDER slab */
+	boot(64, 4);
+	prng_seed(&rng, 7);
+	for (unsigned i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		struct kmem_cache *c = kmem_cache_create(&sl, "recip", sizes[i], 0, 0);
+
+		cr_assert_not_null(c);
+		for (unsigned k = 0; k < 200000; k++) {
+			uint32_t a = (uint32_t)prng_below(&rng, PAGE_SIZE << pm.max_order), idx;
+			bool start;
+
+			if (k & 1)
+				a -= a % c->size;
+			start = obj_offset_to_index(c->reciprocal, a, &idx);
+			if (idx != a / c->size || start != (a % c->size == 0))
+				cr_assert_fail("size %u offset %u: index %u, object start %d", c->size, a, idx,
+					       start);
+		}
+		cr_assert_eq(kmem_cache_destroy(&sl, c, 0), 0);
+	}
+}
+
 /* ---------------------------------------------------------------- out of memory */
 
 Test(slub, oom_alloc_returns_zero)
