@@ -93,16 +93,16 @@ void phys_config_default(struct phys_config *cfg)
 	cfg->extfrag_threshold = 500;
 }
 
-static int config_error(char *err, size_t errlen, const char *fmt, ...)
+int mm_error(char *msg, size_t len, int rc, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (err && errlen) {
+	if (msg && len) {
 		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
+		vsnprintf(msg, len, fmt, ap);
 		va_end(ap);
 	}
-	return -MM_EINVAL;
+	return rc;
 }
 
 static int check_config(const struct phys_config *c, char *err, size_t errlen)
@@ -110,38 +110,38 @@ static int check_config(const struct phys_config *c, char *err, size_t errlen)
 	uint64_t pages = c->mem_bytes >> PAGE_SHIFT;
 
 	if (c->max_order < 1 || c->max_order > MAX_ORDER_LIMIT)
-		return config_error(err, errlen, "max_order %u out of range 1..%d",
+		return mm_error(err, errlen, -MM_EINVAL, "max_order %u out of range 1..%d",
 				    c->max_order, MAX_ORDER_LIMIT);
 	if (c->pageblock_order < 1 || c->pageblock_order > c->max_order)
-		return config_error(err, errlen, "pageblock_order %u out of range 1..max_order (%u)",
+		return mm_error(err, errlen, -MM_EINVAL, "pageblock_order %u out of range 1..max_order (%u)",
 				    c->pageblock_order, c->max_order);
 	if (c->nr_nodes < 1 || c->nr_nodes > MAX_NUMNODES)
-		return config_error(err, errlen, "nodes %u out of range 1..%d",
+		return mm_error(err, errlen, -MM_EINVAL, "nodes %u out of range 1..%d",
 				    c->nr_nodes, MAX_NUMNODES);
 	if (c->nr_cpus < 1 || c->nr_cpus > MAX_NR_CPUS)
-		return config_error(err, errlen, "cpus %u out of range 1..%d",
+		return mm_error(err, errlen, -MM_EINVAL, "cpus %u out of range 1..%d",
 				    c->nr_cpus, MAX_NR_CPUS);
 	if (pages < (uint64_t)c->nr_nodes << c->max_order)
-		return config_error(err, errlen, "memory %llu bytes is less than one order-%u block per node",
+		return mm_error(err, errlen, -MM_EINVAL, "memory %llu bytes is less than one order-%u block per node",
 				    (unsigned long long)c->mem_bytes, c->max_order);
 	if (pages >= PFN_NONE)
-		return config_error(err, errlen, "memory %llu bytes exceeds the 16 TiB a 32-bit pfn can address",
+		return mm_error(err, errlen, -MM_EINVAL, "memory %llu bytes exceeds the 16 TiB a 32-bit pfn can address",
 				    (unsigned long long)c->mem_bytes);
 	if (c->nr_reserved > PHYS_MAX_RESERVED)
-		return config_error(err, errlen, "more than %d reserved ranges", PHYS_MAX_RESERVED);
+		return mm_error(err, errlen, -MM_EINVAL, "more than %d reserved ranges", PHYS_MAX_RESERVED);
 	if (c->nr_cma > PHYS_MAX_CMA)
-		return config_error(err, errlen, "more than %d CMA areas", PHYS_MAX_CMA);
+		return mm_error(err, errlen, -MM_EINVAL, "more than %d CMA areas", PHYS_MAX_CMA);
 	if (c->watermark_scale_factor < 1 || c->watermark_scale_factor > 3000)
-		return config_error(err, errlen, "watermark_scale_factor %u out of range 1..3000",
+		return mm_error(err, errlen, -MM_EINVAL, "watermark_scale_factor %u out of range 1..3000",
 				    c->watermark_scale_factor);
 	if (c->extfrag_threshold > 1000)
-		return config_error(err, errlen, "extfrag_threshold %u out of range 0..1000",
+		return mm_error(err, errlen, -MM_EINVAL, "extfrag_threshold %u out of range 0..1000",
 				    c->extfrag_threshold);
 	if (c->pcp_high > (1 << 24) || c->pcp_batch > (1 << 20) || c->pcp_batch == 0)
-		return config_error(err, errlen, "pcp_high/pcp_batch out of range");
+		return mm_error(err, errlen, -MM_EINVAL, "pcp_high/pcp_batch out of range");
 	for (unsigned i = 0; i < c->nr_reserved; i++)
 		if (c->reserved[i].base + c->reserved[i].size < c->reserved[i].base)
-			return config_error(err, errlen, "reserved range %u wraps around", i);
+			return mm_error(err, errlen, -MM_EINVAL, "reserved range %u wraps around", i);
 	return 0;
 }
 
@@ -438,36 +438,36 @@ static int place_cma(phys_t *pm, const struct pfn_range *res, unsigned nres,
 		uint64_t count = cc->size >> PAGE_SHIFT, base;
 
 		if (!count || count % pb || (cc->size & (PAGE_SIZE - 1)))
-			return config_error(err, errlen, "cma %s: size %llu is not a positive multiple of the pageblock (%llu bytes)",
+			return mm_error(err, errlen, -MM_EINVAL, "cma %s: size %llu is not a positive multiple of the pageblock (%llu bytes)",
 					    cc->name, (unsigned long long)cc->size,
 					    (unsigned long long)(pb << PAGE_SHIFT));
 		if (cc->order_per_bit > pm->max_order)
-			return config_error(err, errlen, "cma %s: order_per_bit %u above max_order",
+			return mm_error(err, errlen, -MM_EINVAL, "cma %s: order_per_bit %u above max_order",
 					    cc->name, cc->order_per_bit);
 		if (cc->base) {
 			base = cc->base >> PAGE_SHIFT;
 			if ((cc->base & (PAGE_SIZE - 1)) || base % pb)
-				return config_error(err, errlen, "cma %s: base %#llx is not pageblock aligned",
+				return mm_error(err, errlen, -MM_EINVAL, "cma %s: base %#llx is not pageblock aligned",
 						    cc->name, (unsigned long long)cc->base);
 		} else if (((uint64_t)pm->max_pfn << PAGE_SHIFT) >= (4096 * SZ_1M) + cc->size &&
 			   !overlaps_reserved(res, nres, MAX_DMA32_PFN, MAX_DMA32_PFN + count)) {
 			base = MAX_DMA32_PFN;
 		} else {
 			if (top < count)
-				return config_error(err, errlen, "cma %s: no room for %llu bytes",
+				return mm_error(err, errlen, -MM_EINVAL, "cma %s: no room for %llu bytes",
 						    cc->name, (unsigned long long)cc->size);
 			base = (top - count) & ~(pb - 1);
 			top = base;
 		}
 		if (base + count > pm->max_pfn || base + count < base)
-			return config_error(err, errlen, "cma %s: range beyond the end of memory", cc->name);
+			return mm_error(err, errlen, -MM_EINVAL, "cma %s: range beyond the end of memory", cc->name);
 		if (overlaps_reserved(res, nres, base, base + count))
-			return config_error(err, errlen, "cma %s: range overlaps reserved memory", cc->name);
+			return mm_error(err, errlen, -MM_EINVAL, "cma %s: range overlaps reserved memory", cc->name);
 		if (page_zone(pm, (pfn_t)base) != page_zone(pm, (pfn_t)(base + count - 1)))
-			return config_error(err, errlen, "cma %s: range crosses a zone boundary", cc->name);
+			return mm_error(err, errlen, -MM_EINVAL, "cma %s: range crosses a zone boundary", cc->name);
 		for (unsigned j = 0; j < i; j++)
 			if (base < pm->cma[j].base_pfn + pm->cma[j].count && pm->cma[j].base_pfn < base + count)
-				return config_error(err, errlen, "cma %s: overlaps cma %s", cc->name, pm->cfg.cma[j].name);
+				return mm_error(err, errlen, -MM_EINVAL, "cma %s: overlaps cma %s", cc->name, pm->cfg.cma[j].name);
 		if (cma_init_area(pm, i, (pfn_t)base, count, cc->order_per_bit, cc->name))
 			return -MM_ENOMEM;
 	}
@@ -579,7 +579,7 @@ int phys_init(phys_t *pm, const struct phys_config *cfg, char *err, size_t errle
 	return 0;
 nomem:
 	ret = -MM_ENOMEM;
-	config_error(err, errlen, "out of host memory for %llu simulated bytes",
+	mm_error(err, errlen, -MM_EINVAL, "out of host memory for %llu simulated bytes",
 		     (unsigned long long)cfg->mem_bytes);
 fail:
 	phys_destroy(pm);

@@ -322,6 +322,14 @@ enum {
 	MM_ENOENT = 4,          /* no such object */
 };
 
+/*
+ * Format a message into msg[len] (nothing when msg is NULL or len 0) and
+ * return rc: how engine calls report a bad configuration (-MM_EINVAL) and
+ * checkers a violation (-1).
+ */
+int mm_error(char *msg, size_t len, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 /* Fill *cfg with the defaults described above. */
 void phys_config_default(struct phys_config *cfg);
 

@@ -10,19 +10,7 @@
 
 #include "engine/pcp.h"
 
-static int fail(char *msg, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (msg && len) {
-		va_start(ap, fmt);
-		vsnprintf(msg, len, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
-#define FAIL(...) return fail(msg, msglen, __VA_ARGS__)
+#define FAIL(...) return mm_error(msg, msglen, -1, __VA_ARGS__)
 
 /* Walk one buddy free list; returns blocks or -1. */
 static int64_t check_free_list(const phys_t *pm, const struct zone *z, unsigned order, unsigned mt,
@@ -37,34 +25,34 @@ static int64_t check_free_list(const phys_t *pm, const struct zone *z, unsigned 
 		unsigned pbmt;
 
 		if (pfn >= pm->max_pfn || pfn < z->zone_start_pfn || pfn + (1ull << order) > zone_end_pfn(z))
-			return fail(msg, msglen, "zone %s: free list order %u %s: pfn %u outside the zone",
+			return mm_error(msg, msglen, -1, "zone %s: free list order %u %s: pfn %u outside the zone",
 				    z->name, order, migratetype_names[mt], pfn);
 		p = &pm->mem_map[pfn];
 		if (!(p->flags & PG_buddy) || p->order != order || p->mt != mt)
-			return fail(msg, msglen, "pfn %u on free list order %u %s: flags %#x order %u mt %u",
+			return mm_error(msg, msglen, -1, "pfn %u on free list order %u %s: flags %#x order %u mt %u",
 				    pfn, order, migratetype_names[mt], p->flags, p->order, p->mt);
 		if (pfn & ((1u << order) - 1))
-			return fail(msg, msglen, "pfn %u on free list order %u: not aligned", pfn, order);
+			return mm_error(msg, msglen, -1, "pfn %u on free list order %u: not aligned", pfn, order);
 		if (p->lru_prev != prev)
-			return fail(msg, msglen, "pfn %u on free list order %u %s: lru_prev %u, expected %u",
+			return mm_error(msg, msglen, -1, "pfn %u on free list order %u %s: lru_prev %u, expected %u",
 				    pfn, order, migratetype_names[mt], p->lru_prev, prev);
 		pbmt = get_pageblock_migratetype(pm, pfn);
 		if ((mt == MIGRATE_CMA || pbmt == MIGRATE_CMA || mt == MIGRATE_ISOLATE ||
 		     pbmt == MIGRATE_ISOLATE) && mt != pbmt)
-			return fail(msg, msglen, "pfn %u on the %s list of order %u is in a %s pageblock",
+			return mm_error(msg, msglen, -1, "pfn %u on the %s list of order %u is in a %s pageblock",
 				    pfn, migratetype_names[mt], order, migratetype_names[pbmt]);
 		if ((uint64_t)++n > pm->max_pfn)
-			return fail(msg, msglen, "free list order %u %s of zone %s loops",
+			return mm_error(msg, msglen, -1, "free list order %u %s of zone %s loops",
 				    order, migratetype_names[mt], z->name);
 		*pages += 1ull << order;
 		prev = pfn;
 	}
 	if (!!(z->free_mask[mt] & (1u << order)) != (n > 0))
-		return fail(msg, msglen, "zone %s free_mask[%s] bit %u is %d, list holds %lld blocks",
+		return mm_error(msg, msglen, -1, "zone %s free_mask[%s] bit %u is %d, list holds %lld blocks",
 			    z->name, migratetype_names[mt], order, !!(z->free_mask[mt] & (1u << order)),
 			    (long long)n);
 	if (area->tail[mt] != prev)
-		return fail(msg, msglen, "zone %s free list order %u %s: tail %u, last block %u",
+		return mm_error(msg, msglen, -1, "zone %s free list order %u %s: tail %u, last block %u",
 			    z->name, order, migratetype_names[mt], area->tail[mt], prev);
 	return n;
 }

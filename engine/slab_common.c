@@ -47,18 +47,6 @@ const uint8_t kmalloc_size_index[24] = {
 	2, 2, 2, 2, 2, 2, 2, 2,         /* 136 .. 192 -> 192 */
 };
 
-static int set_error(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -MM_EINVAL;
-}
-
 int kmalloc_index(size_t size)
 {
 	if (!size)
@@ -379,15 +367,15 @@ int slub_init(slub_t *s, phys_t *pm, const struct slub_config *cfg, char *err, s
 
 	memset(s, 0, sizeof(*s));
 	if (cfg->max_order > pm->max_order)
-		return set_error(err, errlen, "slub_max_order %u above the page allocator's max_order %u",
+		return mm_error(err, errlen, -MM_EINVAL, "slub_max_order %u above the page allocator's max_order %u",
 				 cfg->max_order, pm->max_order);
 	if (cfg->min_order > pm->max_order)
-		return set_error(err, errlen, "slub_min_order %u above the page allocator's max_order %u",
+		return mm_error(err, errlen, -MM_EINVAL, "slub_min_order %u above the page allocator's max_order %u",
 				 cfg->min_order, pm->max_order);
 	if (line < 8 || line > 4096 || (line & (line - 1)))
-		return set_error(err, errlen, "cache_line_size %u is not a power of two in 8..4096", line);
+		return mm_error(err, errlen, -MM_EINVAL, "cache_line_size %u is not a power of two in 8..4096", line);
 	if (cfg->min_objects > MAX_OBJS_PER_PAGE)
-		return set_error(err, errlen, "slub_min_objects %u above %d", cfg->min_objects,
+		return mm_error(err, errlen, -MM_EINVAL, "slub_min_objects %u above %d", cfg->min_objects,
 				 MAX_OBJS_PER_PAGE);
 	s->pm = pm;
 	s->mem_map = pm->mem_map;
@@ -399,7 +387,7 @@ int slub_init(slub_t *s, phys_t *pm, const struct slub_config *cfg, char *err, s
 	s->free_hint = calloc(s->nr_cpus, sizeof(*s->free_hint));
 	if (!s->free_hint) {
 		memset(s, 0, sizeof(*s));
-		set_error(err, errlen, "out of host memory");
+		mm_error(err, errlen, -MM_EINVAL, "out of host memory");
 		return -MM_ENOMEM;
 	}
 	/* calculate_order(): 4 * (fls(num_present_cpus()) + 1) */
@@ -412,7 +400,7 @@ int slub_init(slub_t *s, phys_t *pm, const struct slub_config *cfg, char *err, s
 				(s->kmalloc_caches[KMALLOC_CGROUP][3] ? GFP_F_ACCOUNT : 0);
 	if (ret) {
 		slub_destroy(s);
-		set_error(err, errlen, "out of memory creating the boot and kmalloc caches");
+		mm_error(err, errlen, -MM_EINVAL, "out of memory creating the boot and kmalloc caches");
 		return -MM_ENOMEM;
 	}
 	return 0;

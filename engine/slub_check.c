@@ -10,19 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int fail(char *msg, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (msg && len) {
-		va_start(ap, fmt);
-		vsnprintf(msg, len, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
-#define FAIL(...) return fail(msg, len, __VA_ARGS__)
+#define FAIL(...) return mm_error(msg, len, -1, __VA_ARGS__)
 
 #define SEEN_WORDS	((MAX_OBJS_PER_PAGE + 64) / 64)
 
@@ -314,27 +302,27 @@ int slub_check(const slub_t *s, char *msg, size_t len)
 
 	cnt = calloc(s->nr_cache_ids ? s->nr_cache_ids : 1, sizeof(*cnt));
 	if (!cnt)
-		return fail(msg, len, "out of host memory");
+		return mm_error(msg, len, -1, "out of host memory");
 	for (uint32_t id = 0; id < s->nr_slab_ids && !ret; id++) {
 		const struct slab *slab = slab_from_id(s, id);
 
 		if (slab->id != id)
-			ret = fail(msg, len, "slab table entry %u holds id %u", id, slab->id);
+			ret = mm_error(msg, len, -1, "slab table entry %u holds id %u", id, slab->id);
 		else if (slab->pfn != PFN_NONE && (!slab->cache || slab->cache->id >= s->nr_cache_ids ||
 						     s->caches[slab->cache->id] != slab->cache))
-			ret = fail(msg, len, "slab %u pfn %u: its cache is not a live cache", id, slab->pfn);
+			ret = mm_error(msg, len, -1, "slab %u pfn %u: its cache is not a live cache", id, slab->pfn);
 		else if (slab->pfn != PFN_NONE)
 			ret = check_slab(s, slab, &cnt[slab->cache->id], msg, len);
 	}
 	for (const struct kmem_cache *c = s->slab_caches; c && !ret; c = c->list_next) {
 		if (c->id >= s->nr_cache_ids || s->caches[c->id] != c)
-			ret = fail(msg, len, "%s: on the cache list but not in the table", c->name);
+			ret = mm_error(msg, len, -1, "%s: on the cache list but not in the table", c->name);
 		else
 			ret = check_cache_lists(s, c, &cnt[c->id], msg, len);
 		nr_caches++;
 	}
 	if (!ret && nr_caches != s->nr_caches)
-		ret = fail(msg, len, "%llu caches on the list, nr_caches %u", (unsigned long long)nr_caches,
+		ret = mm_error(msg, len, -1, "%llu caches on the list, nr_caches %u", (unsigned long long)nr_caches,
 			   s->nr_caches);
 	if (!ret)
 		ret = check_free_hints(s, msg, len);
