@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
 #include <spawn.h>
@@ -59,20 +60,6 @@ static const char baseline_usage[] =
 	"DIR gets results.csv (latency percentiles per call, events/s, ns per event,\n"
 	"RSS, the allocator's own statistics, fragmentation, hardware counters),\n"
 	"latency/<call>.hgrm and summary.json.  Prints one summary line.\n";
-
-static int parse_count(const char *s, unsigned long long max, unsigned long long *out)
-{
-	char *end;
-
-	if (!*s || *s == '-')
-		return -1;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 0);
-	if (errno || *end || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
 
 /* The runner's path: mmbench-native in the directory of this executable. */
 static int native_path(char *buf, size_t len)
@@ -143,7 +130,7 @@ int cmd_baseline(int argc, char **argv)
 	const struct baseline_allocator *alloc = NULL;
 	const char *allocator = NULL, *dir = NULL, *touch = "alloc";
 	char warmup[32] = "0", threads_max[32] = "64";
-	unsigned long long v;
+	uint64_t v;
 	int c;
 
 	for (optind = 1, opterr = 0;
@@ -162,16 +149,16 @@ int cmd_baseline(int argc, char **argv)
 			touch = optarg;
 			break;
 		case 'w':
-			if (parse_count(optarg, ULLONG_MAX, &v))
+			if (cli_parse_u64(optarg, &v))
 				return cli_usage_error("baseline", "bad --warmup '%s'", optarg);
-			snprintf(warmup, sizeof(warmup), "%llu", v);
+			snprintf(warmup, sizeof(warmup), "%" PRIu64, v);
 			break;
 		case 'T':
-			if (parse_count(optarg, 1024, &v) || v < 1)
+			if (cli_parse_u64(optarg, &v) || v < 1 || v > 1024)
 				return cli_usage_error("baseline",
 						       "--threads-max takes a number from 1 to 1024, not '%s'",
 						       optarg);
-			snprintf(threads_max, sizeof(threads_max), "%llu", v);
+			snprintf(threads_max, sizeof(threads_max), "%" PRIu64, v);
 			break;
 		case 'h':
 			fputs(baseline_usage, stdout);

@@ -1366,9 +1366,6 @@ static int replay_run(replay_t *rp, hw_counters_t *hc, measured_t *m)
 static results_t *report_results(const replay_t *rp, const measured_t *m,
 				 const hw_counters_t *hc, const char *name)
 {
-	static const struct { const char *name; double pct; } pcts[] = {
-		{ "p50", 50.0 }, { "p90", 90.0 }, { "p99", 99.0 }, { "p999", 99.9 },
-	};
 	const double ns_per_tick = rp->cal.ns_per_tick;
 	const uint64_t before = m->rss_before;
 	results_t *res = results_create(name, "native", rp->opt->allocator);
@@ -1401,17 +1398,7 @@ static results_t *report_results(const replay_t *rp, const measured_t *m,
 
 		if (!hist_count(h))
 			continue;
-		for (unsigned i = 0; i < sizeof(pcts) / sizeof(pcts[0]); i++) {
-			snprintf(metric, sizeof(metric), "latency_ns_%s.%s", pcts[i].name,
-				 kind_names[k]);
-			results_add_f64(res, metric,
-					(double)hist_value_at_percentile(h, pcts[i].pct) * ns_per_tick,
-					6, "ns", false);
-		}
-		snprintf(metric, sizeof(metric), "latency_ns_max.%s", kind_names[k]);
-		results_add_f64(res, metric, (double)hist_max(h) * ns_per_tick, 6, "ns", false);
-		snprintf(metric, sizeof(metric), "latency_ns_mean.%s", kind_names[k]);
-		results_add_f64(res, metric, hist_mean(h) * ns_per_tick, 6, "ns", false);
+		results_add_latency(res, "latency_ns", kind_names[k], h, ns_per_tick, false);
 	}
 	for (unsigned k = 0; k < NR_KINDS; k++) {
 		snprintf(metric, sizeof(metric), "count.%s", kind_names[k]);

@@ -621,21 +621,30 @@ static void replay_sample(struct replay *rp, uint64_t idx, uint64_t ts)
 	ts_row(rp, &l, "vmalloc", "pages", -1, -1, (int64_t)vs.pages);
 }
 
+/* The dumps --dump names, each printing one module's state in the kernel's format. */
+static void dump_rp_buddyinfo(const struct replay *rp, FILE *f) { dump_buddyinfo(&rp->pm, f); }
+static void dump_rp_pagetypeinfo(const struct replay *rp, FILE *f) { dump_pagetypeinfo(&rp->pm, f); }
+static void dump_rp_zoneinfo(const struct replay *rp, FILE *f) { dump_zoneinfo(&rp->pm, f); }
+static void dump_rp_extfrag(const struct replay *rp, FILE *f) { dump_extfrag_index(&rp->pm, f); }
+static void dump_rp_unusable(const struct replay *rp, FILE *f) { dump_unusable_index(&rp->pm, f); }
+static void dump_rp_slabinfo(const struct replay *rp, FILE *f) { dump_slabinfo(&rp->slub, f); }
+static void dump_rp_vmallocinfo(const struct replay *rp, FILE *f) { dump_vmallocinfo(&rp->vm, f); }
+
 /* Write the requested dumps into DIR/dumps/LABEL/.  Returns 0 or -1 (printed). */
 static int replay_dump(struct replay *rp, const char *label)
 {
 	static const struct {
 		unsigned bit;
 		const char *file;
-		void (*dump)(const phys_t *, FILE *);
+		void (*dump)(const struct replay *, FILE *);
 	} dumps[] = {
-		{ DUMP_BUDDYINFO, "buddyinfo", dump_buddyinfo },
-		{ DUMP_PAGETYPEINFO, "pagetypeinfo", dump_pagetypeinfo },
-		{ DUMP_ZONEINFO, "zoneinfo", dump_zoneinfo },
-		{ DUMP_EXTFRAG, "extfrag_index", dump_extfrag_index },
-		{ DUMP_EXTFRAG, "unusable_index", dump_unusable_index },
-		{ DUMP_SLABINFO, "slabinfo", NULL },
-		{ DUMP_VMALLOCINFO, "vmallocinfo", NULL },
+		{ DUMP_BUDDYINFO, "buddyinfo", dump_rp_buddyinfo },
+		{ DUMP_PAGETYPEINFO, "pagetypeinfo", dump_rp_pagetypeinfo },
+		{ DUMP_ZONEINFO, "zoneinfo", dump_rp_zoneinfo },
+		{ DUMP_EXTFRAG, "extfrag_index", dump_rp_extfrag },
+		{ DUMP_EXTFRAG, "unusable_index", dump_rp_unusable },
+		{ DUMP_SLABINFO, "slabinfo", dump_rp_slabinfo },
+		{ DUMP_VMALLOCINFO, "vmallocinfo", dump_rp_vmallocinfo },
 	};
 	char dir[4096], path[4200];
 
@@ -655,12 +664,7 @@ static int replay_dump(struct replay *rp, const char *label)
 			fprintf(stderr, "mmbench replay: %s: %s\n", path, strerror(errno));
 			return -1;
 		}
-		if (dumps[i].bit == DUMP_SLABINFO)
-			dump_slabinfo(&rp->slub, f);
-		else if (dumps[i].bit == DUMP_VMALLOCINFO)
-			dump_vmallocinfo(&rp->vm, f);
-		else
-			dumps[i].dump(&rp->pm, f);
+		dumps[i].dump(rp, f);
 		if (fclose(f)) {
 			fprintf(stderr, "mmbench replay: %s: write failed\n", path);
 			return -1;
@@ -724,21 +728,20 @@ static int replay_loop(struct replay *rp)
 			last_ts = ev->ts;
 			if (idx >= o->warmup && kind != KIND_NONE) {
 				uint64_t mns = delta * 1000u / mhz;
+				uint64_t hns = (uint64_t)((double)(t_now - t_prev) * ns_per_tick);
 
 				rp->nr_measured++;
 				rp->modeled_cycles_measured += delta;
 				hist_record(&rp->modeled[kind], mns);
 				if (o->timing)
-					hist_record(&rp->measured[kind],
-						    (uint64_t)((double)(t_now - t_prev) * ns_per_tick));
+					hist_record(&rp->measured[kind], hns);
 				if (rp->compacted) {
 					hist_record(&rp->modeled[KIND_COMPACTION], mns);
 					if (o->timing)
-						hist_record(&rp->measured[KIND_COMPACTION],
-							    (uint64_t)((double)(t_now - t_prev) * ns_per_tick));
-					rp->compacted = false;
+						hist_record(&rp->measured[KIND_COMPACTION], hns);
 				}
 			}
+			rp->compacted = false;  /* also after a warm-up event: it must not leak into the next */
 			if (ev->type == TRACE_MARK && o->dumps) {
 				char label[128];
 				mark_label(ev, idx, label, sizeof(label));
@@ -780,24 +783,6 @@ static int replay_loop(struct replay *rp)
 
 /* ---------------------------------------------------------------- results */
 
-static void add_hist_rows(results_t *res, const char *prefix, const char *kind, const hist_t *h,
-			  bool det)
-{
-	static const struct { const char *name; double pct; } pcts[] = {
-		{ "p50", 50.0 }, { "p90", 90.0 }, { "p99", 99.0 }, { "p999", 99.9 },
-	};
-	char metric[128];
-
-	for (size_t i = 0; i < sizeof(pcts) / sizeof(pcts[0]); i++) {
-		snprintf(metric, sizeof(metric), "%s_%s.%s", prefix, pcts[i].name, kind);
-		results_add_u64(res, metric, hist_value_at_percentile(h, pcts[i].pct), "ns", det);
-	}
-	snprintf(metric, sizeof(metric), "%s_max.%s", prefix, kind);
-	results_add_u64(res, metric, hist_max(h), "ns", det);
-	snprintf(metric, sizeof(metric), "%s_mean.%s", prefix, kind);
-	results_add_f64(res, metric, hist_mean(h), det ? 17 : 6, "ns", det);
-}
-
 /* Write latency/KIND.hgrm and modeled/KIND.hgrm, and their rows. */
 static int replay_histograms(struct replay *rp, results_t *res)
 {
@@ -828,7 +813,7 @@ static int replay_histograms(struct replay *rp, results_t *res)
 				snprintf(metric, sizeof(metric), "count.%s", name);
 				results_add_u64(res, metric, hist_count(h), "events", true);
 			}
-			add_hist_rows(res, modeled ? "modeled_ns" : "latency_ns", name, h, modeled);
+			results_add_latency(res, modeled ? "modeled_ns" : "latency_ns", name, h, 1.0, modeled);
 		}
 	}
 	return 0;

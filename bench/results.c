@@ -121,6 +121,27 @@ void results_add_na(results_t *r, const char *metric, const char *unit, bool det
 		strcpy(row->value, "NA");
 }
 
+void results_add_latency(results_t *r, const char *prefix, const char *kind, const hist_t *h,
+			 double scale, bool deterministic)
+{
+	static const struct { const char *name; double pct; } rows[] = {
+		{ "p50", 50.0 }, { "p90", 90.0 }, { "p99", 99.0 }, { "p999", 99.9 }, { "max", -1 },
+	};
+	char metric[160];
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		uint64_t v = rows[i].pct < 0 ? hist_max(h) : hist_value_at_percentile(h, rows[i].pct);
+
+		snprintf(metric, sizeof(metric), "%s_%s.%s", prefix, rows[i].name, kind);
+		if (scale == 1.0)
+			results_add_u64(r, metric, v, "ns", deterministic);
+		else
+			results_add_f64(r, metric, (double)v * scale, 6, "ns", deterministic);
+	}
+	snprintf(metric, sizeof(metric), "%s_mean.%s", prefix, kind);
+	results_add_f64(r, metric, hist_mean(h) * scale, deterministic ? 17 : 6, "ns", deterministic);
+}
+
 size_t results_nr_rows(const results_t *r)
 {
 	return r->nr_rows;

@@ -26,6 +26,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "bench/hist.h"
+
 typedef struct results results_t;
 
 #define RESULTS_CSV_HEADER "trace,policy,system,metric,value,unit,deterministic"
@@ -51,6 +53,16 @@ void results_add_i64(results_t *r, const char *metric, int64_t value, const char
 void results_add_f64(results_t *r, const char *metric, double value, int digits,
 		     const char *unit, bool deterministic);
 void results_add_na(results_t *r, const char *metric, const char *unit, bool deterministic);
+
+/*
+ * Add a histogram's rows PREFIX_p50.KIND, _p90, _p99, _p999, _max and
+ * _mean.KIND, unit ns, its values multiplied by scale (1.0 when it holds ns;
+ * ns per tick when it holds clock ticks).  With scale 1.0 the percentiles
+ * and max are exact integers, else 6 significant digits; the mean has 17
+ * digits when deterministic, else 6.
+ */
+void results_add_latency(results_t *r, const char *prefix, const char *kind, const hist_t *h,
+			 double scale, bool deterministic);
 
 /* Number of rows; the value text of the first row named metric, or NULL (tests, summaries). */
 size_t results_nr_rows(const results_t *r);

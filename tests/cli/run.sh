@@ -25,46 +25,10 @@
 
 set -u
 
-if [ $# -ne 1 ]; then
-	echo "usage: $0 path/to/mmbench" >&2
-	exit 2
-fi
-MMBENCH=$1
-case $MMBENCH in /*) ;; *) MMBENCH=$PWD/$MMBENCH ;; esac
-if [ ! -x "$MMBENCH" ]; then
-	echo "cli: $MMBENCH is not an executable" >&2
-	exit 2
-fi
-
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-DATA=$ROOT/tests/data
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/mmbench-cli.XXXXXX") || exit 2
-trap 'rm -rf "$TMP"' EXIT
-TIMEOUT=10
-
-# Sanitizer failures must not pass for an ordinary "exit 1".
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=99"
-export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}exitcode=99:print_stacktrace=1"
-
-passed=0
-failed=0
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/lib.sh"
+cli_init cli 10 "$@"
 xfailed=0
-
-pass() {
-	passed=$((passed + 1))
-	echo "ok    $*"
-}
-
-fail() {
-	failed=$((failed + 1))
-	echo "FAIL  $*"
-}
-
-# Run mmbench under a time limit; sets rc, stdout in $TMP/out, stderr in $TMP/err.
-run() {
-	timeout "$TIMEOUT" "$MMBENCH" "$@" >"$TMP/out" 2>"$TMP/err"
-	rc=$?
-}
 
 # The same under an address-space limit, so that a reader trusting a size
 # declared in a malformed file fails here instead of allocating it.  Not
@@ -81,19 +45,6 @@ else
 	run_limited() { run "$@"; }
 	echo "note  a: no address-space limit (sanitizer build); fuzzing checks allocations"
 fi
-
-# Describe an exit status that is not 0, 1 or 2.
-status_text() {
-	case $1 in
-	124) echo "timed out after ${TIMEOUT}s" ;;
-	99) echo "sanitizer report" ;;
-	*) if [ "$1" -ge 128 ]; then echo "killed by signal $(($1 - 128))"; else echo "exit $1"; fi ;;
-	esac
-}
-
-first_line() {
-	head -n 1 "$1" | cut -c 1-300
-}
 
 # expect_lookup DIR NAME: sets want (substring) and known (known-bug note, or "").
 expect_lookup() {

@@ -26,65 +26,13 @@
 
 set -u
 
-if [ $# -ne 1 ]; then
-	echo "usage: $0 path/to/mmbench" >&2
-	exit 2
-fi
-MMBENCH=$1
-case $MMBENCH in /*) ;; *) MMBENCH=$PWD/$MMBENCH ;; esac
-if [ ! -x "$MMBENCH" ]; then
-	echo "baseline: $MMBENCH is not an executable" >&2
-	exit 2
-fi
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/lib.sh"
+cli_init baseline 60 "$@"
 if [ ! -x "$(dirname "$MMBENCH")/mmbench-native" ]; then
 	echo "baseline: $(dirname "$MMBENCH")/mmbench-native is missing (make all)" >&2
 	exit 2
 fi
-
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-DATA=$ROOT/tests/data
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/mmbench-baseline.XXXXXX") || exit 2
-trap 'rm -rf "$TMP"' EXIT
-TIMEOUT=60
-
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=99"
-export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}exitcode=99:print_stacktrace=1"
-
-passed=0
-failed=0
-
-pass() {
-	passed=$((passed + 1))
-	echo "ok    $*"
-}
-
-fail() {
-	failed=$((failed + 1))
-	echo "FAIL  $*"
-}
-
-# Run mmbench under a time limit; sets rc, stdout in $TMP/out, stderr in $TMP/err.
-run() {
-	timeout "$TIMEOUT" "$MMBENCH" "$@" >"$TMP/out" 2>"$TMP/err"
-	rc=$?
-}
-
-status_text() {
-	case $1 in
-	124) echo "timed out after ${TIMEOUT}s" ;;
-	99) echo "sanitizer report" ;;
-	*) if [ "$1" -ge 128 ]; then echo "killed by signal $(($1 - 128))"; else echo "exit $1"; fi ;;
-	esac
-}
-
-first_line() {
-	head -n 1 "$1" | cut -c 1-300
-}
-
-# value DIR METRIC: the value of METRIC in DIR/results.csv (empty if absent).
-value() {
-	awk -F, -v m="$2" '$4 == m { print $5; exit }' "$1/results.csv"
-}
 
 is_number() {
 	[[ $1 =~ ^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$ ]]

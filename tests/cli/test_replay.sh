@@ -17,31 +17,11 @@
 #   e. --warmup, --dump and MARK dumps, --no-timing, policies --show.
 set -u
 
-if [ $# -ne 1 ]; then
-	echo "usage: $0 path/to/mmbench" >&2
-	exit 2
-fi
-MMBENCH=$1
-case $MMBENCH in /*) ;; *) MMBENCH=$PWD/$MMBENCH ;; esac
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-DATA=$ROOT/tests/data
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/mmbench-replay.XXXXXX") || exit 2
-trap 'rm -rf "$TMP"' EXIT
-TIMEOUT=60
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/lib.sh"
+cli_init replay 60 "$@"
 export MMBENCH_POLICIES=$ROOT/policies
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=99"
-export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}exitcode=99:print_stacktrace=1"
 
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); echo "ok    $*"; }
-fail() { failed=$((failed + 1)); echo "FAIL  $*"; }
-run() {
-	timeout "$TIMEOUT" "$MMBENCH" "$@" >"$TMP/out" 2>"$TMP/err"
-	rc=$?
-}
-# value DIR METRIC: the value column of METRIC in DIR/results.csv
-value() { awk -F, -v m="$2" '$4 == m { print $5; exit }' "$1/results.csv"; }
 # deterministic rows, modeled histograms and the timeseries of a results dir
 det_digest() {
 	{ grep ',true$' "$1/results.csv"; cat "$1"/modeled/*.hgrm "$1/timeseries.csv"; } | sha256sum
