@@ -72,6 +72,10 @@ CLI_SRCS := bench/mmbench.c
 CLI_SRCS += bench/cmd_trace.c
 CLI_SRCS += bench/cmd_replay.c
 CLI_SRCS += bench/cmd_baseline.c
+CLI_SRCS += bench/cmd_record.c
+CLI_SRCS += bench/cmd_suite.c
+CLI_SRCS += bench/cmd_compare.c
+CLI_SRCS += bench/cmd_report.c
 # unit tests (Criterion), one file a line
 UNIT_SRCS := tests/unit/test_trace.c
 UNIT_SRCS += tests/unit/test_text.c

@@ -45,5 +45,9 @@ int cmd_info(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_policies(int argc, char **argv);
 int cmd_baseline(int argc, char **argv);
+int cmd_record(int argc, char **argv);
+int cmd_suite(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif /* MMBENCH_CLI_H */

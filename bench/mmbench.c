@@ -13,6 +13,7 @@ typedef struct command {
 } command_t;
 
 static const command_t commands[] = {
+	{ "record", cmd_record, "record a program's memory-management activity into a trace" },
 	{ "generate", cmd_generate, "write a deterministic synthetic trace" },
 	{ "import", cmd_import, "convert another trace form (text) into a trace" },
 	{ "dump", cmd_dump, "print a trace one event per line (the text form)" },
@@ -20,6 +21,9 @@ static const command_t commands[] = {
 	{ "replay", cmd_replay, "replay a trace through the engine under a policy and measure" },
 	{ "policies", cmd_policies, "list the policies, or print one's resolved values" },
 	{ "baseline", cmd_baseline, "replay the malloc calls of a trace on a real allocator" },
+	{ "suite", cmd_suite, "run a suite: traces x policies x baseline allocators" },
+	{ "compare", cmd_compare, "compare result directories metric by metric, with significance" },
+	{ "report", cmd_report, "merge result directories into one self-contained HTML report" },
 };
 
 /* Subcommands of the design that later work adds; named so users are told plainly. */

@@ -146,6 +146,22 @@ static const uint32_t default_cost_cycles[NR_COST_ITEMS] = {
 	[COST_SLAB_OBJ_TOUCH] = 8,      /* free pointer read or written in an object */
 	[COST_SLAB_ZERO_LINE] = 4,      /* 64 B of stores at 16 B/cycle */
 	[COST_SLAB_COPY_LINE] = 8,      /* 64 B loaded and stored */
+	[COST_SYSCALL] = 300,     /* syscall entry and exit (mmap, munmap, brk, ...) */
+	[COST_FAULT_ENTRY] = 700,     /* page fault exception entry/exit and handle_mm_fault dispatch */
+	[COST_VMA_NODE] = 10,      /* VMA tree node visited (find_vma, gap search, insert) */
+	[COST_VMA_SPLIT] = 250,     /* VMA split or new VMA set up (vm_area_dup, __split_vma) */
+	[COST_VMA_MERGE] = 150,     /* VMA merged with a neighbour and freed (vma_merge) */
+	[COST_PTE_WRITE] = 8,       /* user PTE/PMD entry set or cleared */
+	[COST_PGTABLE_ALLOC] = 150,     /* page-table page set up besides its allocation and zeroing (__pte_alloc) */
+	[COST_PGTABLE_FREE] = 100,     /* page-table page torn down besides the page free (free_pgtables) */
+	[COST_RMAP_OP] = 30,      /* reverse-map entry added or removed (page_add_anon_rmap, page_remove_rmap) */
+	[COST_PAGECACHE_OP] = 60,      /* page-cache lookup or insertion (filemap_get_folio, xarray) */
+	[COST_TLB_STLB_HIT] = 7,       /* L1 TLB miss served by the unified L2 STLB */
+	[COST_TLB_WALK] = 20,      /* page walk started after an STLB miss (fixed part) */
+	[COST_PWALK_REF] = 40,      /* page-walk memory reference not served by a page-walk cache */
+	[COST_TLB_FLUSH_PAGE] = 200,     /* invlpg of one user page on the local CPU */
+	[COST_TLB_FLUSH_MM] = 500,     /* full flush of one address space on the local CPU (CR3 write or INVPCID) */
+	[COST_TLB_SHOOTDOWN] = 3000,    /* TLB shootdown IPI to one remote CPU */
 };
 
 void policy_default(struct policy *p)

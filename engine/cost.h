@@ -45,6 +45,22 @@ enum cost_item {
 	COST_SLAB_OBJ_TOUCH,    /* free pointer written or read off the fast path (freelist build, deactivate walk) */
 	COST_SLAB_ZERO_LINE,    /* 64-byte cache line of an object cleared (__GFP_ZERO) */
 	COST_SLAB_COPY_LINE,    /* 64-byte cache line copied by krealloc() */
+	COST_SYSCALL,           /* syscall entry and exit (mmap, munmap, brk, ...) */
+	COST_FAULT_ENTRY,       /* page fault exception entry/exit and handle_mm_fault dispatch */
+	COST_VMA_NODE,          /* VMA tree node visited (find_vma, gap search, insert) */
+	COST_VMA_SPLIT,         /* VMA split or new VMA set up (vm_area_dup, __split_vma) */
+	COST_VMA_MERGE,         /* VMA merged with a neighbour and freed (vma_merge) */
+	COST_PTE_WRITE,         /* user PTE/PMD entry set or cleared */
+	COST_PGTABLE_ALLOC,     /* page-table page set up besides its allocation and zeroing (__pte_alloc) */
+	COST_PGTABLE_FREE,      /* page-table page torn down besides the page free (free_pgtables) */
+	COST_RMAP_OP,           /* reverse-map entry added or removed (page_add_anon_rmap, page_remove_rmap) */
+	COST_PAGECACHE_OP,      /* page-cache lookup or insertion (filemap_get_folio, xarray) */
+	COST_TLB_STLB_HIT,      /* L1 TLB miss served by the unified L2 STLB */
+	COST_TLB_WALK,          /* page walk started after an STLB miss (fixed part) */
+	COST_PWALK_REF,         /* page-walk memory reference not served by a page-walk cache */
+	COST_TLB_FLUSH_PAGE,    /* invlpg of one user page on the local CPU */
+	COST_TLB_FLUSH_MM,      /* full flush of one address space on the local CPU (CR3 write or INVPCID) */
+	COST_TLB_SHOOTDOWN,     /* TLB shootdown IPI to one remote CPU */
 	NR_COST_ITEMS
 };
 

@@ -55,6 +55,22 @@ const char *const cost_item_names[NR_COST_ITEMS] = {
 	[COST_SLAB_OBJ_TOUCH] = "slab_obj_touch",
 	[COST_SLAB_ZERO_LINE] = "slab_zero_line",
 	[COST_SLAB_COPY_LINE] = "slab_copy_line",
+	[COST_SYSCALL] = "syscall",
+	[COST_FAULT_ENTRY] = "fault_entry",
+	[COST_VMA_NODE] = "vma_node",
+	[COST_VMA_SPLIT] = "vma_split",
+	[COST_VMA_MERGE] = "vma_merge",
+	[COST_PTE_WRITE] = "pte_write",
+	[COST_PGTABLE_ALLOC] = "pgtable_alloc",
+	[COST_PGTABLE_FREE] = "pgtable_free",
+	[COST_RMAP_OP] = "rmap_op",
+	[COST_PAGECACHE_OP] = "pagecache_op",
+	[COST_TLB_STLB_HIT] = "tlb_stlb_hit",
+	[COST_TLB_WALK] = "tlb_walk",
+	[COST_PWALK_REF] = "pwalk_ref",
+	[COST_TLB_FLUSH_PAGE] = "tlb_flush_page",
+	[COST_TLB_FLUSH_MM] = "tlb_flush_mm",
+	[COST_TLB_SHOOTDOWN] = "tlb_shootdown",
 };
 
 #define SZ_1M		(1ull << 20)
