@@ -86,6 +86,7 @@ static const text_name_t fault_flag_v[] = {
 	{ TRACE_FAULT_USER, "user" },
 	{ TRACE_FAULT_PROT, "prot" },
 	{ TRACE_FAULT_MAJOR, "major" },
+	{ TRACE_ACCESS_TOUCH, "touch" },
 };
 
 static const text_name_t fork_flag_v[] = {

@@ -202,7 +202,7 @@ const char *fmt_event_invalid(const trace_event_t *ev)
 			return "unknown fault flags";
 		break;
 	case TRACE_ACCESS:
-		if (ev->access.flags & ~(TRACE_FAULT_WRITE | TRACE_FAULT_EXEC | TRACE_FAULT_USER))
+		if (ev->access.flags & ~TRACE_ACCESS_ALL)
 			return "unknown access flags";
 		break;
 	case TRACE_FORK:

@@ -88,6 +88,13 @@ enum trace_alloc_func {
 #define TRACE_FAULT_PROT    0x08u   /* protection fault on a present page */
 #define TRACE_FAULT_MAJOR   0x10u   /* the recording kernel reported a major fault */
 #define TRACE_FAULT_ALL     0x1fu
+/*
+ * ACCESS only: a write the recorder derived from an allocation (the first
+ * write to a page of a newly allocated byte range), not an observed access.
+ * Replay applies these with --touch=alloc and skips them with --touch=none.
+ */
+#define TRACE_ACCESS_TOUCH  0x20u
+#define TRACE_ACCESS_ALL    (TRACE_FAULT_WRITE | TRACE_FAULT_EXEC | TRACE_FAULT_USER | TRACE_ACCESS_TOUCH)
 
 /* FORK flags. */
 #define TRACE_FORK_THREAD   0x01u   /* clone(CLONE_VM|CLONE_THREAD): child is a tid */

@@ -802,8 +802,7 @@ decode_run(trace_reader_t *r, trace_event_t *evs, size_t max)
 		case TRACE_ACCESS:
 			GETADDR(ev->access.addr);
 			GET32(ev->access.flags);
-			CHECK(!(ev->access.flags &
-				~(TRACE_FAULT_WRITE | TRACE_FAULT_EXEC | TRACE_FAULT_USER)),
+			CHECK(!(ev->access.flags & ~TRACE_ACCESS_ALL),
 			      "unknown access flags");
 			break;
 		case TRACE_FORK:
