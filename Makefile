@@ -42,7 +42,10 @@ endif
 # Explicit lists, one module per line group (see docs/ARCHITECTURE.md).
 TRACE_SRCS := traces/trace.c traces/trace_writer.c traces/trace_reader.c \
 	traces/text.c traces/trace_info.c
+TRACE_SRCS += traces/import_perf.c
+TRACE_SRCS += traces/trace_merge.c
 WORKLOAD_SRCS := workloads/generate.c workloads/generate_kernel.c workloads/gen_common.c
+WORKLOAD_SRCS += workloads/record_finalize.c
 # engine/: one module a line
 ENGINE_SRCS := engine/phys.c
 ENGINE_SRCS += engine/buddy.c
@@ -58,6 +61,14 @@ ENGINE_SRCS += engine/util.c
 ENGINE_SRCS += engine/slub.c
 ENGINE_SRCS += engine/slab_common.c
 ENGINE_SRCS += engine/slub_check.c
+ENGINE_SRCS += engine/vma.c
+ENGINE_SRCS += engine/mmap.c
+ENGINE_SRCS += engine/pgtable.c
+ENGINE_SRCS += engine/memory.c
+ENGINE_SRCS += engine/rmap.c
+ENGINE_SRCS += engine/filemap.c
+ENGINE_SRCS += engine/huge_memory.c
+ENGINE_SRCS += engine/tlb.c
 # bench/ modules shared by mmbench, the baseline runner and the unit tests
 BENCH_SRCS := bench/cli.c
 BENCH_SRCS += bench/results.c
@@ -67,6 +78,15 @@ BENCH_SRCS += bench/hwcounters.c
 BENCH_SRCS += bench/hist.c
 BENCH_SRCS += bench/policy.c
 BENCH_SRCS += bench/replay.c
+BENCH_SRCS += bench/replay_vm.c
+BENCH_SRCS += bench/perf_record.c
+BENCH_SRCS += bench/suite.c
+# report/: reads results directories, writes the HTML report (never the engine)
+REPORT_SRCS := report/csv.c
+REPORT_SRCS += report/resdir.c
+REPORT_SRCS += report/html.c
+REPORT_SRCS += report/report.c
+REPORT_SRCS += report/compare.c
 # the mmbench command
 CLI_SRCS := bench/mmbench.c
 CLI_SRCS += bench/cmd_trace.c
@@ -89,9 +109,19 @@ UNIT_SRCS += tests/unit/test_hwcounters.c
 UNIT_SRCS += tests/unit/test_hist.c
 UNIT_SRCS += tests/unit/test_vmalloc.c
 UNIT_SRCS += tests/unit/test_slub.c
+UNIT_SRCS += tests/unit/test_vma.c
+UNIT_SRCS += tests/unit/test_memory.c
+UNIT_SRCS += tests/unit/test_record_finalize.c
+UNIT_SRCS += tests/unit/test_tlb.c
+UNIT_SRCS += tests/unit/test_report.c
+UNIT_SRCS += tests/unit/test_compare.c
+UNIT_SRCS += tests/unit/test_perf_record.c
+UNIT_SRCS += tests/unit/test_import_perf.c
+UNIT_SRCS += tests/unit/test_trace_merge.c
 FUZZ_TARGETS := fuzz_trace fuzz_text fuzz_policy
+FUZZ_TARGETS += fuzz_perf
 
-LIB_SRCS := $(TRACE_SRCS) $(WORKLOAD_SRCS) $(ENGINE_SRCS) $(BENCH_SRCS)
+LIB_SRCS := $(TRACE_SRCS) $(WORKLOAD_SRCS) $(ENGINE_SRCS) $(BENCH_SRCS) $(REPORT_SRCS)
 LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(O)/%.o)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(O)/%.o)
@@ -100,9 +130,9 @@ MMBENCH := $(O)/mmbench
 UNIT := $(O)/unit_tests
 
 # ---------------------------------------------------------------- targets
-.PHONY: all test unit cli-test bench microbench fuzz fuzz-smoke deps depcheck clean help
+.PHONY: all test unit cli-test browser-test bench microbench fuzz fuzz-smoke deps depcheck clean help
 
-all: $(MMBENCH) $(O)/mmbench-native
+all: $(MMBENCH) $(O)/mmbench-native $(O)/libmmbench-record.so
 
 depcheck:
 	@deps/check
@@ -127,6 +157,24 @@ $(O)/gitrev.h: FORCE
 $(O)/bench/summary.o: $(O)/gitrev.h
 $(O)/bench/summary.o: CFLAGS += -I$(O)
 
+# The HTML report inlines uPlot (npm, pinned in package-lock.json) and
+# report/report.{js,css}: report/embed.sh writes them into a C header at
+# build time, so mmbench carries them and the report works offline.
+# node_modules/ comes from `npm ci`, run here when the lock file is newer.
+NPM_STAMP := node_modules/.package-lock.json
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+REPORT_ASSETS := report_uplot_js=node_modules/uplot/dist/uPlot.iife.min.js
+REPORT_ASSETS += report_uplot_css=node_modules/uplot/dist/uPlot.min.css
+REPORT_ASSETS += report_js=report/report.js
+REPORT_ASSETS += report_css=report/report.css
+$(O)/report/assets.h: $(NPM_STAMP) report/report.js report/report.css report/embed.sh
+	@mkdir -p $(@D)
+	report/embed.sh $@ $(REPORT_ASSETS)
+$(O)/report/html.o: $(O)/report/assets.h
+$(O)/report/html.o: CFLAGS += -I$(O)
+
 $(MMBENCH): $(CLI_OBJS) $(LIB_OBJS)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
@@ -138,21 +186,49 @@ $(O)/mmbench-native: $(O)/bench/native.o $(LIB_OBJS)
 $(UNIT): $(UNIT_OBJS) $(LIB_OBJS)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcriterion -o $@
 
+# The user-level recorder `mmbench record` preloads (found next to mmbench):
+# position-independent, only its wrappers exported, never sanitized (an
+# instrumented LD_PRELOAD library would need the sanitizer runtime first).
+REC_SRCS := workloads/recorder/recorder.c
+REC_PIC_OBJS := $(REC_SRCS:%.c=$(O)/%.pic.o)
+REC_CFLAGS := $(filter-out $(SANFLAGS),$(CFLAGS)) -fPIC -fvisibility=hidden
+$(O)/%.pic.o: %.c | depcheck
+	@mkdir -p $(@D)
+	$(CC) $(REC_CFLAGS) -c $< -o $@
+$(O)/libmmbench-record.so: $(REC_PIC_OBJS)
+	$(CC) -shared $^ -ldl -lpthread -o $@
+
+# The recorder's test program (tests/cli/test_record.sh): malloc family,
+# mmap, fork, threads, vfork, exec, _exit; never sanitized either.
+$(O)/tests/progs/rec_prog: tests/progs/rec_prog.c | depcheck
+	@mkdir -p $(@D)
+	$(CC) $(filter-out $(SANFLAGS),$(CFLAGS)) $< -lpthread -o $@
+
 # Unit tests (Criterion; its closing "Synthesis" line is the verdict) and the
 # command-line tests, in this configuration.
 unit: $(UNIT)
 	$(UNIT) --jobs=2
 
-cli-test: $(MMBENCH) $(O)/mmbench-native
+cli-test: $(MMBENCH) $(O)/mmbench-native $(O)/libmmbench-record.so $(O)/tests/progs/rec_prog
 	tests/cli/run.sh $(MMBENCH)
 	tests/cli/test_replay.sh $(MMBENCH)
+	tests/cli/test_import_perf.sh $(MMBENCH)
 	tests/cli/test_baseline.sh $(MMBENCH)
+	tests/cli/test_record.sh $(MMBENCH)
+	tests/cli/test_report.sh $(MMBENCH)
+	tests/cli/test_suite.sh $(MMBENCH)
+
+# The HTML report in headless Debian chromium from file:// (tests/browser/);
+# its screenshot is kept in $(O)/report-screenshot.png.
+browser-test: $(MMBENCH) $(O)/mmbench-native $(NPM_STAMP)
+	tests/browser/run.sh $(MMBENCH) $(O)
 
 # The full test: normal build, then the same tests under ASan+UBSan, then a
 # short fuzz run of every reader.
 test:
 	$(MAKE) unit
 	$(MAKE) cli-test
+	$(MAKE) browser-test
 	$(MAKE) SANITIZE=1 unit
 	$(MAKE) SANITIZE=1 cli-test
 	$(MAKE) fuzz-smoke
@@ -191,14 +267,29 @@ $(O)/microbench: $(MICRO_OBJS) $(LIB_OBJS)
 	$(CXX) $(LDFLAGS) $^ $(LDLIBS) -lbenchmark -lpthread -o $@
 
 # Google Benchmark microbenchmarks; JSON in $(O)/microbench.json.
+# MICROBENCH_FLAGS: more flags (make bench passes a short --benchmark_min_time).
+MICROBENCH_FLAGS ?=
 microbench: $(O)/microbench
-	$(O)/microbench --benchmark_out=$(O)/microbench.json --benchmark_out_format=json
+	$(O)/microbench --benchmark_out=$(O)/microbench.json --benchmark_out_format=json $(MICROBENCH_FLAGS)
 
-# The main job: install what is missing, build, run the default suite.
+# The main job: install what is missing, build, microbenchmarks (short), the
+# default suite (bench/suites/default.suite) into $(BENCH_OUT) with -j 2, every
+# policy against linux-default ($(BENCH_OUT)/compare/), the HTML report; prints
+# the summary, the report's path and the wall time.
+BENCH_OUT ?= out/bench
+BENCH_JOBS ?= 2
 bench:
 	@deps/check --install
-	$(MAKE) all
-	bench/run-suite.sh $(MMBENCH) results
+	@start=$$(date +%s); \
+	$(MAKE) all && \
+	$(MAKE) microbench MICROBENCH_FLAGS=--benchmark_min_time=0.05 && \
+	{ $(MMBENCH) suite -j $(BENCH_JOBS) -o $(BENCH_OUT) default; rc=$$?; } && \
+	cp $(O)/microbench.json $(BENCH_OUT)/ && mkdir -p $(BENCH_OUT)/compare && \
+	{ $(MMBENCH) compare --base-policy linux-default -o $(BENCH_OUT)/compare $(BENCH_OUT) \
+		> $(BENCH_OUT)/compare/compare.txt || rc=1; tail -n 2 $(BENCH_OUT)/compare/compare.txt; } && \
+	{ $(MMBENCH) report -o $(BENCH_OUT) $(BENCH_OUT) || rc=1; } && \
+	echo "bench: report $(BENCH_OUT)/index.html, results $(BENCH_OUT)/results.csv, run context $(BENCH_OUT)/summary.json" && \
+	echo "bench: wall time $$(( $$(date +%s) - start )) s" && exit $$rc
 
 clean:
 	rm -rf build
@@ -207,7 +298,9 @@ help:
 	@echo "mmbench make targets:"
 	@echo "  all         build $(O)/mmbench and the baseline runner $(O)/mmbench-native (default)"
 	@echo "  test        unit + CLI tests, again under SANITIZE=1, then a fuzz smoke run"
-	@echo "  bench       install missing packages, build, run the default suite into results/"
+	@echo "  browser-test  the HTML report in headless chromium -> $(O)/report-screenshot.png"
+	@echo "  bench       install missing packages, build, microbenchmarks, the default suite and"
+	@echo "              the HTML report into $(BENCH_OUT)/ (BENCH_JOBS=2)"
 	@echo "  microbench  Google Benchmark microbenchmarks -> $(O)/microbench.json"
 	@echo "  fuzz        run each libFuzzer target for FUZZ_TIME seconds (default 60)"
 	@echo "  deps        install the Debian packages in deps/debian.txt (apt-get, as root)"
@@ -218,3 +311,4 @@ help:
 -include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(MICRO_OBJS:.o=.d)
 -include $(FUZZ_LIB_OBJS:.o=.d) $(FUZZ_POLICY_OBJS:.o=.d) $(FUZZ_BINS:$(FUZZ_O)/%=$(FUZZ_O)/tests/fuzz/%.d)
 -include $(O)/bench/native.d
+-include $(REC_PIC_OBJS:.o=.d) $(O)/tests/progs/rec_prog.d

@@ -31,10 +31,12 @@ static const char replay_usage[] =
 	"                     and at the end; stop at the first violation\n"
 	"  --warmup EVENTS    replay the first EVENTS events without measuring them\n"
 	"  --sample-every N   timeseries period in events (default: 1/100 of the trace)\n"
-	"  --dump LIST        buddyinfo,pagetypeinfo,zoneinfo,extfrag\n"
-	"  --touch=MODE       alloc (default): user allocations are written; none\n"
-	"  --no-timing        skip the host clock (modeled figures only, faster)\n"
-	"Events whose engine module is not built yet are counted as unmodeled.\n";
+	"  --dump LIST        buddyinfo,pagetypeinfo,zoneinfo,extfrag,slabinfo,\n"
+	"                     vmallocinfo,maps (at the end and at each MARK)\n"
+	"  --touch=MODE       alloc: replay the first writes the recorder derived from\n"
+	"                     allocations (ACCESS events flagged touch); none: skip\n"
+	"                     them.  Default: alloc when the trace has no FAULT events\n"
+	"  --no-timing        skip the host clock (modeled figures only, faster)\n";
 
 int cmd_replay(int argc, char **argv)
 {
@@ -52,7 +54,7 @@ int cmd_replay(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct replay_opts o = { .timing = true, .touch_alloc = true };
+	struct replay_opts o = { .timing = true, .touch = -1 };
 	const char *policy_name = "linux-default";
 	char err[1024], dir[4096], name[256];
 	struct policy *pol;
@@ -74,7 +76,7 @@ int cmd_replay(int argc, char **argv)
 		case OPT_TOUCH:
 			if (strcmp(optarg, "alloc") && strcmp(optarg, "none"))
 				return cli_usage_error("replay", "--touch takes alloc or none, not '%s'", optarg);
-			o.touch_alloc = !strcmp(optarg, "alloc");
+			o.touch = !strcmp(optarg, "alloc");
 			break;
 		case OPT_WARMUP:
 			if (cli_parse_u64(optarg, &o.warmup))

@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "bench/cli.h"
+#include "traces/import_perf.h"
 #include "traces/text.h"
 #include "traces/trace_info.h"
 #include "workloads/generate.h"
@@ -113,8 +114,11 @@ int cmd_generate(int argc, char **argv)
 
 static const char import_usage[] =
 	"usage: mmbench import text FILE -o TRACE\n"
+	"       mmbench import perf-script FILE -o TRACE\n"
 	"Convert the text form (as `mmbench dump` prints it; FILE may be -) into a\n"
-	"binary trace.\n";
+	"binary trace.  perf-script reads `perf script -F comm,pid,tid,cpu,time,\n"
+	"event,trace --ns` output of kernel tracepoints (README: Kernel traces);\n"
+	"what it skips is summed up on stderr.\n";
 
 int cmd_import(int argc, char **argv)
 {
@@ -124,13 +128,16 @@ int cmd_import(int argc, char **argv)
 		return rc;
 	if (optind != argc - 2)
 		return cli_usage_error("import", "expected a format and a file");
-	if (strcmp(argv[optind], "text"))
-		return cli_usage_error("import", "unknown format '%s' (known: text)",
+	bool perf = !strcmp(argv[optind], "perf-script");
+	if (!perf && strcmp(argv[optind], "text"))
+		return cli_usage_error("import", "unknown format '%s' (known: text, perf-script)",
 				       argv[optind]);
 	if (!out)
 		return cli_usage_error("import", "missing -o TRACE");
 	trace_error_t err;
-	if (text_import(argv[optind + 1], out, NULL, &err))
+	perf_import_opts_t popts = { .summary = stderr };
+	if (perf ? perf_import(argv[optind + 1], out, &popts, &err) :
+		   text_import(argv[optind + 1], out, NULL, &err))
 		return cli_trace_error(&err);
 	return EXIT_OK;
 }

@@ -36,7 +36,7 @@ const mb_trace_t &trace_for(const char *generator)
 }
 
 // Decode speed of the trace reader: events/s (items_per_second) on the
-// malloc/free-heavy malloc2 trace and the page-touching page_fault1 trace;
+// malloc/free-heavy malloc1 and malloc2 traces and the page-touching page_fault1 trace;
 // also reports the file's bytes per event.
 void BM_trace_decode(benchmark::State &state, const char *generator)
 {
@@ -54,6 +54,7 @@ void BM_trace_decode(benchmark::State &state, const char *generator)
 	state.counters["bytes_per_event"] = (double)t.len / (double)t.nr_events;
 }
 
+BENCHMARK_CAPTURE(BM_trace_decode, malloc1, "malloc1")->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_trace_decode, malloc2, "malloc2")->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_trace_decode, page_fault1, "page_fault1")->Unit(benchmark::kMillisecond);
 
@@ -245,6 +246,152 @@ void BM_kmem_cache_alloc_free_burst(benchmark::State &state)
 		benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 BENCHMARK(BM_kmem_cache_alloc_free_burst);
+
+// tlb_lookup on CPU 0 (engine/tlb.h, Skylake-like defaults) cycling over
+// range(0) pages in a shuffled order, kLookups per iteration; ns_per_lookup
+// is the figure.  48 pages: every lookup an L1 dTLB hit (the replay's hot
+// path, target well under 10 ns); 512: every lookup an STLB hit with an L1
+// refill; 8192: every lookup a miss, then tlb_walk and tlb_insert.
+void tlb_lookups(benchmark::State &state, int want)
+{
+	constexpr uint64_t kLookups = 4096;
+	const unsigned pages = (unsigned)state.range(0);
+	mb_tlb_t *m = mb_tlb_make();
+	if (!m) {
+		state.SkipWithError("tlb setup failed");
+		return;
+	}
+	mb_tlb_lookups(m, pages, want, 2 * pages); // warm: fill, then settle
+	for (auto _ : state) {
+		if (mb_tlb_lookups(m, pages, want, kLookups) != kLookups) {
+			state.SkipWithError("working set did not give the intended result");
+			break;
+		}
+	}
+	mb_tlb_free(m);
+	state.SetItemsProcessed(state.iterations() * (int64_t)kLookups);
+	state.counters["ns_per_lookup"] = benchmark::Counter(
+		(double)state.iterations() * kLookups,
+		benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+
+void BM_tlb_lookup_l1_hit(benchmark::State &state)
+{
+	tlb_lookups(state, 0); // TLB_L1_HIT
+}
+BENCHMARK(BM_tlb_lookup_l1_hit)->Arg(48);
+
+void BM_tlb_lookup_stlb_hit(benchmark::State &state)
+{
+	tlb_lookups(state, 1); // TLB_STLB_HIT
+}
+BENCHMARK(BM_tlb_lookup_stlb_hit)->Arg(512);
+
+void BM_tlb_miss_walk_insert(benchmark::State &state)
+{
+	tlb_lookups(state, 2); // TLB_MISS
+}
+BENCHMARK(BM_tlb_miss_walk_insert)->Arg(8192);
+
+// find_vma() over range(0) one-page VMAs (the augmented rbtree, no
+// vmacache), kLookups per iteration at pseudo-random addresses inside them.
+void BM_vma_find(benchmark::State &state)
+{
+	constexpr uint64_t kLookups = 4096;
+	const unsigned nr = (unsigned)state.range(0);
+	mb_vm_t *m = mb_vm_make(nr);
+	if (!m) {
+		state.SkipWithError("address space setup failed");
+		return;
+	}
+	for (auto _ : state) {
+		if (mb_find_vma(m, kLookups) != kLookups) {
+			state.SkipWithError("find_vma returned the wrong VMA");
+			break;
+		}
+	}
+	mb_vm_free(m);
+	state.SetItemsProcessed(state.iterations() * (int64_t)kLookups);
+	state.counters["ns_per_lookup"] = benchmark::Counter(
+		(double)state.iterations() * kLookups,
+		benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_vma_find)->Arg(1000);
+
+// mmap (top-down placement, VMA set up and linked) + munmap (split-free
+// unlink, zap and free_pgtables of an untouched range) of range(0) pages,
+// beside 1,000 other VMAs; kPairs per iteration.
+void BM_vma_mmap_munmap(benchmark::State &state)
+{
+	const uint64_t pages = (uint64_t)state.range(0);
+	mb_vm_t *m = mb_vm_make(1000);
+	if (!m) {
+		state.SkipWithError("address space setup failed");
+		return;
+	}
+	for (auto _ : state) {
+		if (mb_mmap_munmap_pairs(m, pages, kPairs)) {
+			state.SkipWithError("mmap or munmap failed");
+			break;
+		}
+	}
+	mb_vm_free(m);
+	state.SetItemsProcessed(state.iterations() * (int64_t)kPairs);
+	state.counters["ns_per_pair"] = benchmark::Counter(
+		(double)state.iterations() * kPairs,
+		benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_vma_mmap_munmap)->Arg(1)->Arg(256);
+
+// mmap of range(0) pages, a write fault on each (do_anonymous_page: zeroed
+// page, PTE, rmap), munmap (zap_page_range, free_pgtables); kPairs cycles
+// per iteration, reported per faulted page.
+void BM_fault_anon_munmap(benchmark::State &state)
+{
+	const uint64_t pages = (uint64_t)state.range(0);
+	mb_fault_t *m = mb_fault_make(0);
+	if (!m) {
+		state.SkipWithError("address space setup failed");
+		return;
+	}
+	for (auto _ : state) {
+		if (mb_fault_munmap_cycles(m, pages, kPairs)) {
+			state.SkipWithError("a fault or munmap failed");
+			break;
+		}
+	}
+	mb_fault_free(m);
+	state.SetItemsProcessed(state.iterations() * (int64_t)(kPairs * pages));
+	state.counters["ns_per_page"] = benchmark::Counter(
+		(double)state.iterations() * kPairs * pages,
+		benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_fault_anon_munmap)->Arg(1)->Arg(512);
+
+// mm_access() to 64 mapped, written pages that the L1 dTLB holds: range(0)
+// = 0 reads, 1 writes (a write also checks the entry's RW and dirty bits).
+void BM_mm_access_hit(benchmark::State &state)
+{
+	constexpr uint64_t kAccesses = 4096;
+	const unsigned flags = state.range(0) ? 0x01u : 0u; // FAULT_FLAG_WRITE
+	mb_fault_t *m = mb_fault_make(1);
+	if (!m) {
+		state.SkipWithError("address space setup failed");
+		return;
+	}
+	for (auto _ : state) {
+		if (mb_access_hits(m, flags, kAccesses) != kAccesses) {
+			state.SkipWithError("an access faulted");
+			break;
+		}
+	}
+	mb_fault_free(m);
+	state.SetItemsProcessed(state.iterations() * (int64_t)kAccesses);
+	state.counters["ns_per_access"] = benchmark::Counter(
+		(double)state.iterations() * kAccesses,
+		benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_mm_access_hit)->Arg(0)->Arg(1);
 
 } // namespace
 

@@ -12,6 +12,8 @@
 #include "engine/prng.h"
 #include "engine/page_alloc.h"
 #include "engine/slub.h"
+#include "engine/tlb.h"
+#include "engine/mm.h"
 #include "engine/phys.h"
 #include "engine/vmalloc.h"
 #include "traces/trace.h"
@@ -370,4 +372,279 @@ uint64_t mb_kmem_cache_burst(mb_slub_t *m, unsigned nr)
 	for (unsigned i = 0; i < got; i++)
 		failed += kmem_cache_free(&m->sl, m->cache, m->objs[i], 0) != 0;
 	return failed;
+}
+
+/* ---------------------------------------------------------------- tlb */
+
+struct mb_tlb {
+	phys_t pm;                      /* only its cost counters are used */
+	tlb_t tlb;
+	uint64_t *va;                   /* [nr_va]: the access order */
+	unsigned nr_va;
+	unsigned cursor;                /* next index into va */
+};
+
+mb_tlb_t *mb_tlb_make(void)
+{
+	struct tlb_config cfg;
+	char err[256];
+	mb_tlb_t *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return NULL;
+	tlb_config_default(&cfg);
+	if (tlb_init(&m->tlb, &cfg, 4, &m->pm, err, sizeof(err))) {
+		fprintf(stderr, "microbench: %s\n", err);
+		free(m);
+		return NULL;
+	}
+	return m;
+}
+
+void mb_tlb_free(mb_tlb_t *m)
+{
+	if (m) {
+		tlb_destroy(&m->tlb);
+		free(m->va);
+		free(m);
+	}
+}
+
+/* nr_pages pages from 0x7f0000000000 in a shuffled order (Fisher-Yates, seed 1). */
+static int tlb_order_make(mb_tlb_t *m, unsigned nr_pages)
+{
+	prng_t rng;
+
+	if (m->nr_va == nr_pages)
+		return 0;
+	free(m->va);
+	m->va = malloc(nr_pages * sizeof(*m->va));
+	if (!m->va)
+		return -1;
+	m->nr_va = nr_pages;
+	m->cursor = 0;
+	for (unsigned i = 0; i < nr_pages; i++)
+		m->va[i] = 0x7f0000000000ull + ((uint64_t)i << 12);
+	prng_seed(&rng, 1);
+	for (unsigned i = nr_pages - 1; i > 0; i--) {
+		unsigned j = (unsigned)prng_below(&rng, i + 1);
+		uint64_t t = m->va[i];
+
+		m->va[i] = m->va[j];
+		m->va[j] = t;
+	}
+	return 0;
+}
+
+uint64_t mb_tlb_lookups(mb_tlb_t *m, unsigned nr_pages, int want, uint64_t n)
+{
+	uint64_t nr_want = 0;
+	unsigned cursor;
+
+	if (!nr_pages || tlb_order_make(m, nr_pages))
+		return 0;
+	cursor = m->cursor;
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t va = m->va[cursor];
+		enum tlb_result r = tlb_lookup(&m->tlb, 0, 1, va, false);
+
+		if (r == TLB_MISS) {
+			tlb_walk(&m->tlb, 0, 1, va, 4, 1);
+			tlb_insert(&m->tlb, 0, 1, va, 12, false);
+		}
+		nr_want += r == (enum tlb_result)want;
+		if (++cursor == nr_pages)
+			cursor = 0;
+	}
+	m->cursor = cursor;
+	return nr_want;
+}
+
+/* ---------------------------------------------------------------- vma */
+
+#define MB_VM_ADDRS	4096u   /* lookup addresses cycled through */
+
+struct mb_vm {
+	phys_t pm;
+	vmsys_t vs;
+	struct mm_struct *mm;
+	uint64_t addrs[MB_VM_ADDRS];    /* addresses inside the VMAs, shuffled */
+	uint64_t starts[MB_VM_ADDRS];   /* vm_start expected for each */
+	unsigned cursor;
+};
+
+mb_vm_t *mb_vm_make(unsigned nr_vmas)
+{
+	struct phys_config cfg;
+	struct vm_config vcfg;
+	char err[256];
+	mb_vm_t *m = calloc(1, sizeof(*m));
+	uint64_t base = 0x100000000ull;
+	prng_t r;
+
+	if (!m)
+		return NULL;
+	phys_config_default(&cfg);
+	cfg.mem_bytes = 256ull << 20;
+	vm_config_default(&vcfg);
+	if (phys_init(&m->pm, &cfg, err, sizeof(err))) {
+		fprintf(stderr, "microbench: %s\n", err);
+		free(m);
+		return NULL;
+	}
+	if (vmsys_init(&m->vs, &m->pm, &vcfg, NULL, err, sizeof(err))) {
+		fprintf(stderr, "microbench: %s\n", err);
+		phys_destroy(&m->pm);
+		free(m);
+		return NULL;
+	}
+	m->mm = mm_create(&m->vs, 1);
+	if (!m->mm)
+		goto fail;
+	for (unsigned i = 0; i < nr_vmas; i++) {
+		uint64_t a = base + 2ull * i * PAGE_SIZE;
+
+		if (do_mmap(&m->vs, m->mm, a, PAGE_SIZE, MM_PROT_READ | MM_PROT_WRITE,
+			    MM_MAP_PRIVATE | MM_MAP_ANONYMOUS | MM_MAP_FIXED, VM_FILE_NONE, 0, 0) != (int64_t)a)
+			goto fail;
+	}
+	prng_seed(&r, 1);
+	for (unsigned i = 0; i < MB_VM_ADDRS; i++) {
+		uint64_t k = prng_below(&r, nr_vmas);
+
+		m->starts[i] = base + 2 * k * PAGE_SIZE;
+		m->addrs[i] = m->starts[i] + prng_below(&r, PAGE_SIZE);
+	}
+	return m;
+fail:
+	fprintf(stderr, "microbench: address space setup failed\n");
+	mb_vm_free(m);
+	return NULL;
+}
+
+void mb_vm_free(mb_vm_t *m)
+{
+	if (m) {
+		vmsys_destroy(&m->vs);
+		phys_destroy(&m->pm);
+		free(m);
+	}
+}
+
+uint64_t mb_find_vma(mb_vm_t *m, uint64_t n)
+{
+	uint64_t found = 0;
+	unsigned c = m->cursor;
+
+	for (uint64_t i = 0; i < n; i++) {
+		const struct vm_area_struct *vma = find_vma(m->mm, m->addrs[c]);
+
+		found += vma && vma->vm_start == m->starts[c];
+		if (++c == MB_VM_ADDRS)
+			c = 0;
+	}
+	m->cursor = c;
+	return found;
+}
+
+uint64_t mb_mmap_munmap_pairs(mb_vm_t *m, uint64_t pages, uint64_t n)
+{
+	uint64_t failed = 0;
+
+	for (uint64_t i = 0; i < n; i++) {
+		int64_t a = do_mmap(&m->vs, m->mm, 0, pages << PAGE_SHIFT, MM_PROT_READ | MM_PROT_WRITE,
+				    MM_MAP_PRIVATE | MM_MAP_ANONYMOUS, VM_FILE_NONE, 0, 0);
+
+		if (a < 0 || do_munmap(&m->vs, m->mm, (uint64_t)a, pages << PAGE_SHIFT, 0))
+			failed++;
+	}
+	return failed;
+}
+
+/* ---------------------------------------------------------------- faults (engine/memory.c) */
+
+struct mb_fault {
+	phys_t pm;
+	tlb_t tlb;
+	vmsys_t vs;
+	struct mm_struct *mm;
+	uint64_t hot;                   /* a mapped, written region for the access benchmark */
+};
+
+mb_fault_t *mb_fault_make(int with_tlb)
+{
+	struct phys_config cfg;
+	struct vm_config vcfg;
+	struct tlb_config tcfg;
+	char err[256];
+	mb_fault_t *m = calloc(1, sizeof(*m));
+	int64_t a;
+
+	if (!m)
+		return NULL;
+	phys_config_default(&cfg);
+	cfg.mem_bytes = 256ull << 20;
+	vm_config_default(&vcfg);
+	vcfg.thp = THP_NEVER;
+	tlb_config_default(&tcfg);
+	if (phys_init(&m->pm, &cfg, err, sizeof(err)) ||
+	    (with_tlb && tlb_init(&m->tlb, &tcfg, m->pm.nr_cpus, &m->pm, err, sizeof(err))) ||
+	    vmsys_init(&m->vs, &m->pm, &vcfg, with_tlb ? &m->tlb : NULL, err, sizeof(err))) {
+		fprintf(stderr, "microbench: %s\n", err);
+		mb_fault_free(m);
+		return NULL;
+	}
+	m->mm = mm_create(&m->vs, 1);
+	a = m->mm ? do_mmap(&m->vs, m->mm, 0, 64 * PAGE_SIZE, MM_PROT_READ | MM_PROT_WRITE,
+			    MM_MAP_PRIVATE | MM_MAP_ANONYMOUS, VM_FILE_NONE, 0, 0) : -1;
+	if (a < 0) {
+		fprintf(stderr, "microbench: address space setup failed\n");
+		mb_fault_free(m);
+		return NULL;
+	}
+	m->hot = (uint64_t)a;
+	for (unsigned i = 0; i < 64; i++)
+		mm_access(&m->vs, m->mm, m->hot + i * PAGE_SIZE, FAULT_FLAG_WRITE, 0);
+	return m;
+}
+
+void mb_fault_free(mb_fault_t *m)
+{
+	if (m) {
+		if (m->vs.pm)
+			vmsys_destroy(&m->vs);
+		tlb_destroy(&m->tlb);
+		phys_destroy(&m->pm);
+		free(m);
+	}
+}
+
+uint64_t mb_fault_munmap_cycles(mb_fault_t *m, uint64_t pages, uint64_t n)
+{
+	uint64_t failed = 0;
+
+	for (uint64_t i = 0; i < n; i++) {
+		int64_t a = do_mmap(&m->vs, m->mm, 0, pages << PAGE_SHIFT, MM_PROT_READ | MM_PROT_WRITE,
+				    MM_MAP_PRIVATE | MM_MAP_ANONYMOUS, VM_FILE_NONE, 0, 0);
+
+		if (a < 0) {
+			failed++;
+			continue;
+		}
+		for (uint64_t p = 0; p < pages; p++)
+			failed += handle_mm_fault(&m->vs, m->mm, (uint64_t)a + (p << PAGE_SHIFT),
+						  FAULT_FLAG_WRITE | FAULT_FLAG_USER, 0) != FAULT_ANON;
+		failed += do_munmap(&m->vs, m->mm, (uint64_t)a, pages << PAGE_SHIFT, 0) != 0;
+	}
+	return failed;
+}
+
+uint64_t mb_access_hits(mb_fault_t *m, unsigned flags, uint64_t n)
+{
+	uint64_t hits = 0;
+
+	for (uint64_t i = 0; i < n; i++)
+		hits += mm_access(&m->vs, m->mm, m->hot + ((i & 63) << PAGE_SHIFT) + (i & 0xff8), flags, 0) ==
+			FAULT_SPURIOUS;
+	return hits;
 }

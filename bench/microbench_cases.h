@@ -118,6 +118,67 @@ uint64_t mb_kmalloc_kfree_bulk(mb_slub_t *m, size_t size, unsigned nr);
  */
 uint64_t mb_kmem_cache_burst(mb_slub_t *m, unsigned nr);
 
+/* The TLB model (engine/tlb.h) of a 4-CPU machine, Skylake-like defaults. */
+typedef struct mb_tlb mb_tlb_t;
+
+/* Build it; returns NULL after printing the error to stderr. */
+mb_tlb_t *mb_tlb_make(void);
+void mb_tlb_free(mb_tlb_t *m);
+
+/*
+ * n tlb_lookup()s on CPU 0 cycling over nr_pages distinct 4 KiB pages in a
+ * fixed pseudo-random order (seed 1); every miss walks (tlb_walk, 4 levels)
+ * and fills (tlb_insert), as the fault path does.  With 48 pages every
+ * lookup hits L1, with 512 the STLB, with 8192 nothing.
+ * Returns the lookups whose result was `want` (an enum tlb_result; n when
+ * the working set behaves as intended).
+ */
+uint64_t mb_tlb_lookups(mb_tlb_t *m, unsigned nr_pages, int want, uint64_t n);
+
+/* One address space (engine/mm.h) on a 256 MiB machine, for the VMA benchmarks. */
+typedef struct mb_vm mb_vm_t;
+
+/*
+ * Build it with nr_vmas one-page anonymous VMAs that cannot merge (one-page
+ * holes between them).  Returns NULL after printing the error to stderr.
+ */
+mb_vm_t *mb_vm_make(unsigned nr_vmas);
+void mb_vm_free(mb_vm_t *m);
+
+/*
+ * n find_vma()s at addresses inside the VMAs, in a fixed pseudo-random
+ * order (seed 1).  Returns the lookups that found the expected VMA (n).
+ */
+uint64_t mb_find_vma(mb_vm_t *m, uint64_t n);
+
+/*
+ * n times: mmap(pages * 4 KiB) anonymous read-write, placed top-down by the
+ * model, then munmap() of it.  Returns the failed calls (0 expected).
+ */
+uint64_t mb_mmap_munmap_pairs(mb_vm_t *m, uint64_t pages, uint64_t n);
+
+/*
+ * One address space on a 256 MiB machine (THP off) for the fault
+ * benchmarks, with the TLB modeled or not; 64 pages of it mapped and
+ * written.  Returns NULL after printing the error to stderr.
+ */
+typedef struct mb_fault mb_fault_t;
+mb_fault_t *mb_fault_make(int with_tlb);
+void mb_fault_free(mb_fault_t *m);
+
+/*
+ * n times: mmap(pages * 4 KiB) anonymous read-write, a write fault on every
+ * page (do_anonymous_page: page, PTE, rmap), munmap (zap, free_pgtables).
+ * Returns the failures (0 expected).
+ */
+uint64_t mb_fault_munmap_cycles(mb_fault_t *m, uint64_t pages, uint64_t n);
+
+/*
+ * n mm_access()es with FAULT_FLAG_* flags to the 64 mapped pages, in
+ * order.  Returns those satisfied without a fault (n expected).
+ */
+uint64_t mb_access_hits(mb_fault_t *m, unsigned flags, uint64_t n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -23,6 +23,7 @@ enum key_type {
 	K_U32,          /* uint32_t */
 	K_RATIOS,       /* unsigned[MAX_NR_ZONES], space separated */
 	K_STR,          /* char[size] */
+	K_ENUM,         /* one of names[]: stored as its index in an unsigned, or a bool when size is 1 */
 };
 
 struct key {
@@ -38,6 +39,11 @@ struct key {
 #define PHYS(f) offsetof(struct policy, phys.f)
 #define SLUB(f) offsetof(struct policy, slub.f)
 #define VMALLOC(f) offsetof(struct policy, vmalloc.f)
+#define VM(f) offsetof(struct policy, vm.f)
+#define TLB(f) offsetof(struct policy, tlb.f)
+
+static const char *const thp_names[] = { "never", "madvise", "always", NULL };
+static const char *const placement_names[] = { "trace", "engine", NULL };
 #define MiB (1ll << 20)
 /* description bytes + 1: "description = ..." as printed must fit an inih line */
 #define DESCRIPTION_SIZE (INI_MAX_LINE - 32)
@@ -100,6 +106,42 @@ static const struct key keys[] = {
 	{ "vmalloc", "lazy_max_pages", K_U64, VMALLOC(lazy_max_pages), 0, 0, INT64_MAX,
 	  "purge above this many lazily freed pages; 0 = lazy_max_pages()" },
 	{ "vmalloc", "lazy_purge", K_BOOL, VMALLOC(lazy_purge), 0, 0, 1, "false: every vfree purges at once" },
+
+	{ "vm", "pgtable_levels", K_UINT, VM(pgtable_levels), 0, 4, 5,
+	  "page-table levels: 4 (48-bit VA) or 5 (57-bit, la57)" },
+	{ "vm", "thp", K_ENUM, VM(thp), sizeof(unsigned), 0, 0,
+	  "transparent_hugepage/enabled: never, madvise, always" },
+	{ "vm", "placement", K_ENUM, VM(placement_engine), sizeof(bool), 0, 0,
+	  "mmap addresses: trace (as recorded) or engine (the model chooses)" },
+	{ "vm", "mmap_legacy", K_BOOL, VM(mmap_legacy), 0, 0, 1,
+	  "vm.legacy_va_layout: bottom-up mmap instead of top-down" },
+	{ "vm", "mmap_min_addr", K_BYTES, VM(mmap_min_addr), 0, 0, 1ll << 32, "vm.mmap_min_addr, bytes" },
+	{ "vm", "stack_guard_gap", K_BYTES, VM(stack_guard_gap), 0, 0, 1ll << 32,
+	  "stack_guard_gap=, bytes below a growsdown VMA" },
+	{ "vm", "zero_page", K_BOOL, VM(zero_page), 0, 0, 1,
+	  "anonymous read faults map the shared zero page" },
+	{ "vm", "fault_around_pages", K_UINT, VM(fault_around_pages), 0, 1, 512,
+	  "fault_around_bytes / 4096: pages a file read fault maps around it" },
+
+	{ "tlb", "enabled", K_BOOL, TLB(enabled), 0, 0, 1, "model the TLB (false: accesses walk the tables)" },
+	{ "tlb", "dtlb_entries", K_UINT, TLB(dtlb_entries), 0, 1, 1 << 16, "L1 dTLB entries, 4 KiB pages" },
+	{ "tlb", "dtlb_ways", K_UINT, TLB(dtlb_ways), 0, 1, 1 << 16, "L1 dTLB ways, 4 KiB pages" },
+	{ "tlb", "dtlb_2m_entries", K_UINT, TLB(dtlb_2m_entries), 0, 1, 1 << 16, "L1 dTLB entries, 2 MiB pages" },
+	{ "tlb", "dtlb_2m_ways", K_UINT, TLB(dtlb_2m_ways), 0, 1, 1 << 16, "L1 dTLB ways, 2 MiB pages" },
+	{ "tlb", "itlb_entries", K_UINT, TLB(itlb_entries), 0, 1, 1 << 16, "L1 iTLB entries" },
+	{ "tlb", "itlb_ways", K_UINT, TLB(itlb_ways), 0, 1, 1 << 16, "L1 iTLB ways" },
+	{ "tlb", "stlb_entries", K_UINT, TLB(stlb_entries), 0, 1, 1 << 20, "L2 STLB entries (4 KiB and 2 MiB)" },
+	{ "tlb", "stlb_ways", K_UINT, TLB(stlb_ways), 0, 1, 1 << 16, "L2 STLB ways" },
+	{ "tlb", "pwc_pde", K_UINT, TLB(pwc_entries[TLB_PWC_PDE]), 0, 0, 1024,
+	  "PDE paging-structure cache entries, 0 = none" },
+	{ "tlb", "pwc_pdpte", K_UINT, TLB(pwc_entries[TLB_PWC_PDPTE]), 0, 0, 1024,
+	  "PDPTE paging-structure cache entries, 0 = none" },
+	{ "tlb", "pwc_pml4e", K_UINT, TLB(pwc_entries[TLB_PWC_PML4E]), 0, 0, 1024,
+	  "PML4E paging-structure cache entries, 0 = none" },
+	{ "tlb", "pcid", K_BOOL, TLB(pcid), 0, 0, 1, "X86_FEATURE_PCID: entries survive context switches" },
+	{ "tlb", "nr_asids", K_UINT, TLB(nr_asids), 0, 1, 64, "TLB_NR_DYN_ASIDS: mms tagged at once per CPU" },
+	{ "tlb", "flush_ceiling", K_UINT, TLB(flush_ceiling), 0, 1, 1 << 20,
+	  "tlb_single_page_flush_ceiling, pages" },
 
 	{ "cost", "cpu_mhz", K_UINT, offsetof(struct policy, cpu_mhz), 0, 100, 10000,
 	  "converts modeled cycles to ns" },
@@ -172,6 +214,8 @@ void policy_default(struct policy *p)
 	phys_config_default(&p->phys);
 	slub_config_default(&p->slub);
 	vmalloc_config_default(&p->vmalloc);
+	vm_config_default(&p->vm);
+	tlb_config_default(&p->tlb);
 	p->cpu_mhz = 3000;
 	memcpy(p->cost_cycles, default_cost_cycles, sizeof(p->cost_cycles));
 	p->seed = 1;
@@ -371,6 +415,12 @@ static int parse_range(struct parse_ctx *c, const char *section, const char *nam
 	return 1;
 }
 
+/* A K_ENUM key's values, NULL-terminated. */
+static const char *const *enum_names(const struct key *k)
+{
+	return k->offset == VM(thp) ? thp_names : placement_names;
+}
+
 static int set_key(struct parse_ctx *c, const struct key *k, const char *section,
 		   const char *name, const char *value)
 {
@@ -392,6 +442,20 @@ static int set_key(struct parse_ctx *c, const struct key *k, const char *section
 			return fail(c, section, name, "%s", string_problem(value));
 		snprintf(field, k->size, "%s", value);
 		return 1;
+	case K_ENUM: {
+		const char *const *names = enum_names(k);
+
+		for (unsigned i = 0; names[i]; i++)
+			if (!strcmp(value, names[i])) {
+				if (k->size == sizeof(bool))
+					*(bool *)field = i != 0;
+				else
+					*(unsigned *)field = i;
+				return 1;
+			}
+		return fail(c, section, name, "'%s' is not one of %s, %s%s%s", value, names[0], names[1],
+			    names[2] ? ", " : "", names[2] ? names[2] : "");
+	}
 	case K_RATIOS: {
 		unsigned ratios[MAX_NR_ZONES];
 		char buf[256], *save = NULL, *tok;
@@ -659,6 +723,10 @@ static const char *key_value(const struct policy *p, const struct key *k, char *
 		snprintf(buf, len, "%llu", (unsigned long long)*(const uint64_t *)field);
 		break;
 	case K_STR: snprintf(buf, len, "%s", field); break;
+	case K_ENUM:
+		snprintf(buf, len, "%s", enum_names(k)[k->size == sizeof(bool) ? *(const bool *)field :
+								      *(const unsigned *)field]);
+		break;
 	case K_RATIOS: {
 		const unsigned *r = (const unsigned *)field;
 		snprintf(buf, len, "%u %u %u %u", r[0], r[1], r[2], r[3]);
@@ -669,7 +737,7 @@ static const char *key_value(const struct policy *p, const struct key *k, char *
 }
 
 static const char *const sections[] = {
-	"", "machine", "buddy", "pcp", "compaction", "slub", "vmalloc", "cost", "replay",
+	"", "machine", "buddy", "pcp", "compaction", "slub", "vmalloc", "vm", "tlb", "cost", "replay",
 };
 
 void policy_write_ini(const struct policy *p, FILE *f)
@@ -728,7 +796,7 @@ json_t *policy_json(const struct policy *p)
 		}
 		switch (k->type) {
 		case K_BOOL: v = json_boolean(*(const bool *)field); break;
-		case K_STR: case K_RATIOS: v = json_string(key_value(p, k, buf, sizeof(buf))); break;
+		case K_STR: case K_RATIOS: case K_ENUM: v = json_string(key_value(p, k, buf, sizeof(buf))); break;
 		case K_INT: v = json_integer(*(const int *)field); break;
 		default: v = json_integer((json_int_t)strtoll(key_value(p, k, buf, sizeof(buf)), NULL, 10)); break;
 		}

@@ -17,6 +17,9 @@
  *   [slub]       min_objects, max_order, min_order, cpu_partial, kmalloc_dma,
  *                kmalloc_cgroup, cache_line_size
  *   [vmalloc]    size, lazy_max_pages, lazy_purge
+ *   [vm]         pgtable_levels, thp, placement, mmap_legacy, mmap_min_addr,
+ *                stack_guard_gap, zero_page, fault_around_pages
+ *   [tlb]        enabled and the TLB geometry (see the key table in policy.c)
  *   [cost]       cpu_mhz, and cycles per work item: one key per engine/cost.h item
  *   [replay]     seed
  *
@@ -43,6 +46,8 @@
 #include "engine/cost.h"
 #include "engine/phys.h"
 #include "engine/slub.h"
+#include "engine/mm.h"
+#include "engine/tlb.h"
 #include "engine/vmalloc.h"
 
 #define POLICY_MAX_INCLUDE_DEPTH 8
@@ -54,6 +59,8 @@ struct policy {
 	struct phys_config phys;        /* machine and page allocator */
 	struct slub_config slub;        /* SLUB and kmalloc */
 	struct vmalloc_config vmalloc;  /* vmalloc */
+	struct vm_config vm;            /* address spaces, page tables, faults, THP */
+	struct tlb_config tlb;          /* the TLB model */
 	unsigned cpu_mhz;               /* converts modeled cycles to ns */
 	uint32_t cost_cycles[NR_COST_ITEMS]; /* cycles per work item (engine/cost.h) */
 	uint64_t seed;                  /* the engine PRNG's seed */

@@ -18,6 +18,7 @@
 #include "bench/hist.h"
 #include "bench/hwcounters.h"
 #include "bench/results.h"
+#include "bench/replay_vm.h"
 #include "bench/summary.h"
 #include "engine/cma.h"
 #include "engine/page_alloc.h"
@@ -42,8 +43,9 @@ enum replay_kind {
 	KIND_CACHE_CREATE,
 	KIND_CACHE_DESTROY,
 	KIND_FUNC,                      /* + enum trace_alloc_func: malloc, free, kmalloc, ... */
-	NR_KINDS = KIND_FUNC + TRACE_NR_FUNCS,
-	KIND_NONE = NR_KINDS            /* not measured: unmodeled, or a trace error */
+	KIND_VM = KIND_FUNC + TRACE_NR_FUNCS, /* + enum rv_kind: mmap, ..., fault_anon, ... */
+	NR_KINDS = KIND_VM + NR_RV_KINDS,
+	KIND_NONE = NR_KINDS            /* not measured: a trace error, or nothing to do */
 };
 
 static const char *const kind_names_fixed[] = {
@@ -62,6 +64,8 @@ static const char *kind_name(unsigned kind, char *buf, size_t len)
 {
 	if (kind < KIND_PAGE_ALLOC_FAILED)
 		snprintf(buf, len, "page_alloc_o%u", kind - KIND_PAGE_ALLOC);
+	else if (kind >= KIND_VM)
+		snprintf(buf, len, "%s", replay_vm_kind_name(kind - KIND_VM));
 	else if (kind >= KIND_FUNC)
 		snprintf(buf, len, "%s", trace_func_name(kind - KIND_FUNC));
 	else
@@ -134,14 +138,14 @@ struct replay {
 	struct cma_alloc_slot *cma;     /* [nr_cma] */
 	slub_t slub;                    /* SLUB and kmalloc on pm */
 	vmalloc_t vm;                   /* vmalloc on pm */
-	bool slub_up, vm_up;            /* initialised */
+	replay_vm_t vmr;                /* the process side: address spaces, faults, TLB */
+	bool slub_up, vm_up, vmr_up;    /* initialised */
 	uint64_t *obj_addr;             /* [nr_objects]: simulated address, OBJ_NONE, OBJ_FAILED */
 	uint64_t *obj_size;             /* [nr_objects]: bytes the engine allocated for it */
 	struct kmem_cache **caches;     /* [nr_caches]: trace cache id -> cache, NULL, CACHE_FAILED */
 	uint64_t nr_caches_on_demand;   /* caches created for a kmem_cache_alloc without CACHE_CREATE */
 	uint64_t nr_free_after_failed_obj; /* frees of objects whose allocation failed: expected */
 	bool compacted;                 /* the current event ran direct compaction */
-	uint64_t nr_unmodeled[TRACE_NR_TYPES];
 	uint64_t nr_errors[NR_REPLAY_ERRORS];
 	uint64_t nr_free_after_failed;  /* page frees of ids whose allocation failed: expected, not errors */
 	uint64_t nr_measured;           /* events after warm-up */
@@ -488,9 +492,10 @@ static unsigned replay_event(struct replay *rp, const trace_event_t *ev, uint64_
 		return replay_cache_event(rp, ev, idx);
 	case TRACE_MARK:
 		return KIND_NONE;       /* handled by the loop (dumps) */
-	default:
-		rp->nr_unmodeled[ev->type]++;
-		return KIND_NONE;
+	default: {               /* mm system calls, faults, accesses, fork, exec, exit */
+		int k = replay_vm_event(&rp->vmr, ev, idx, event_cpu(rp, ev));
+		return k < 0 ? KIND_NONE : KIND_VM + (unsigned)k;
+	}
 	}
 }
 
@@ -501,13 +506,14 @@ static int replay_check(struct replay *rp, uint64_t idx)
 {
 	char msg[512];
 
-	static const char *const names[] = { "buddy_check", "slub_check", "vmalloc_check" };
-	int bad[3];
+	static const char *const names[] = { "buddy_check", "slub_check", "vmalloc_check", "vm" };
+	int bad[4];
 
 	bad[0] = buddy_check(&rp->pm, msg, sizeof(msg));
 	bad[1] = !bad[0] && slub_check(&rp->slub, msg, sizeof(msg));
 	bad[2] = !bad[0] && !bad[1] && vmalloc_check(&rp->vm, msg, sizeof(msg));
-	for (int i = 0; i < 3; i++)
+	bad[3] = !bad[0] && !bad[1] && !bad[2] && replay_vm_check(&rp->vmr, msg, sizeof(msg));
+	for (int i = 0; i < 4; i++)
 		if (bad[i]) {
 			fprintf(stderr, "mmbench replay: %s: event %" PRIu64 ": %s: %s\n",
 				rp->o->trace_path, idx, names[i], msg);
@@ -575,6 +581,18 @@ static void ts_row(struct replay *rp, struct ts_line *l, const char *scope, cons
 	fwrite(l->buf, 1, (size_t)(p - l->buf), rp->ts);
 }
 
+struct ts_vm_ctx {
+	struct replay *rp;
+	struct ts_line *l;
+};
+
+static void ts_vm_row(void *ctx, const char *scope, const char *metric, int64_t value)
+{
+	struct ts_vm_ctx *c = ctx;
+
+	ts_row(c->rp, c->l, scope, metric, -1, -1, value);
+}
+
 /* One timeseries sample after event idx (events replayed = idx). */
 static void replay_sample(struct replay *rp, uint64_t idx, uint64_t ts)
 {
@@ -619,6 +637,8 @@ static void replay_sample(struct replay *rp, uint64_t idx, uint64_t ts)
 	ts_row(rp, &l, "slab", "slab_pages", -1, -1, (int64_t)st.slab_pages);
 	ts_row(rp, &l, "slab", "partial_free_objs", -1, -1, (int64_t)st.partial_free_objs);
 	ts_row(rp, &l, "vmalloc", "pages", -1, -1, (int64_t)vs.pages);
+	struct ts_vm_ctx c = { rp, &l };
+	replay_vm_sample(&rp->vmr, ts_vm_row, &c);
 }
 
 /* The dumps --dump names, each printing one module's state in the kernel's format. */
@@ -629,6 +649,7 @@ static void dump_rp_extfrag(const struct replay *rp, FILE *f) { dump_extfrag_ind
 static void dump_rp_unusable(const struct replay *rp, FILE *f) { dump_unusable_index(&rp->pm, f); }
 static void dump_rp_slabinfo(const struct replay *rp, FILE *f) { dump_slabinfo(&rp->slub, f); }
 static void dump_rp_vmallocinfo(const struct replay *rp, FILE *f) { dump_vmallocinfo(&rp->vm, f); }
+static void dump_rp_maps(const struct replay *rp, FILE *f) { replay_vm_dump_maps(&rp->vmr, f); }
 
 /* Write the requested dumps into DIR/dumps/LABEL/.  Returns 0 or -1 (printed). */
 static int replay_dump(struct replay *rp, const char *label)
@@ -645,6 +666,7 @@ static int replay_dump(struct replay *rp, const char *label)
 		{ DUMP_EXTFRAG, "unusable_index", dump_rp_unusable },
 		{ DUMP_SLABINFO, "slabinfo", dump_rp_slabinfo },
 		{ DUMP_VMALLOCINFO, "vmallocinfo", dump_rp_vmallocinfo },
+		{ DUMP_MAPS, "maps", dump_rp_maps },
 	};
 	char dir[4096], path[4200];
 
@@ -915,18 +937,10 @@ static void add_engine_rows(const struct replay *rp, results_t *res)
 
 static void add_replay_rows(const struct replay *rp, results_t *res)
 {
-	uint64_t total = rp->sum->nr_events, unmodeled = 0;
+	uint64_t total = rp->sum->nr_events;
 	char metric[128];
 
 	results_add_u64(res, "events", total, "events", true);
-	for (unsigned t = 1; t < TRACE_NR_TYPES; t++)
-		unmodeled += rp->nr_unmodeled[t];
-	results_add_u64(res, "events_unmodeled", unmodeled, "events", true);
-	for (unsigned t = 1; t < TRACE_NR_TYPES; t++)
-		if (rp->nr_unmodeled[t]) {
-			snprintf(metric, sizeof(metric), "unmodeled_events.%s", trace_type_name(t));
-			results_add_u64(res, metric, rp->nr_unmodeled[t], "events", true);
-		}
 	results_add_u64(res, "events_measured", rp->nr_measured, "events", true);
 	for (unsigned e = 0; e < NR_REPLAY_ERRORS; e++) {
 		snprintf(metric, sizeof(metric), "replay_errors.%s", replay_error_names[e]);
@@ -968,16 +982,13 @@ static json_t *engine_json(const struct replay *rp)
 
 static int replay_summary(struct replay *rp)
 {
-	json_t *s = summary_begin("replay"), *unmodeled = json_object(), *errors = json_object();
+	json_t *s = summary_begin("replay"), *errors = json_object();
 	json_t *hw = json_object();
 	char err[512];
 	int rc = -1;
 
-	if (!s || !unmodeled || !errors || !hw)
+	if (!s || !errors || !hw)
 		goto out;
-	for (unsigned t = 1; t < TRACE_NR_TYPES; t++)
-		if (rp->nr_unmodeled[t])
-			json_object_set_new(unmodeled, trace_type_name(t), json_integer((json_int_t)rp->nr_unmodeled[t]));
 	for (unsigned e = 0; e < NR_REPLAY_ERRORS; e++)
 		json_object_set_new(errors, replay_error_names[e], json_integer((json_int_t)rp->nr_errors[e]));
 	hw_counters_json(&rp->hw, hw);
@@ -986,17 +997,16 @@ static int replay_summary(struct replay *rp)
 	json_object_set_new(s, "options", json_pack("{s:I,s:I,s:I,s:b,s:s}",
 		"warmup_events", (json_int_t)rp->o->warmup, "check_every", (json_int_t)rp->o->check_every,
 		"sample_every", (json_int_t)rp->sample_every, "timing", rp->o->timing,
-		"touch", rp->o->touch_alloc ? "alloc" : "none"));
+		"touch", rp->vmr.touch ? "alloc" : "none"));
 	json_object_set_new(s, "clock", json_pack("{s:s,s:f,s:f}",
 		"source", !rp->o->timing ? "none (--no-timing)" :
 			  rp->cal.tsc ? "tsc" : "clock_gettime(CLOCK_MONOTONIC)",
 		"tsc_ghz", rp->cal.tsc_ghz, "overhead_ns_per_reading", rp->cal.overhead_ns));
 	json_object_set_new(s, "engine", engine_json(rp));
-	json_object_set_new(s, "unmodeled_events", unmodeled);
 	json_object_set_new(s, "replay_errors", errors);
 	json_object_set_new(s, "dumps", json_incref(rp->dump_labels));
 	json_object_set_new(s, "hw_counters", hw);
-	unmodeled = errors = hw = NULL;
+	errors = hw = NULL;
 	if (summary_save(rp->o->out_dir, s, err, sizeof(err)))
 		fprintf(stderr, "mmbench replay: %s\n", err);
 	else
@@ -1005,7 +1015,6 @@ out:
 	if (rc && !s)
 		fprintf(stderr, "mmbench replay: out of memory\n");
 	json_decref(s);
-	json_decref(unmodeled);
 	json_decref(errors);
 	json_decref(hw);
 	return rc;
@@ -1025,6 +1034,7 @@ static int replay_results(struct replay *rp)
 	if (replay_histograms(rp, res))
 		goto out;
 	add_engine_rows(rp, res);
+	replay_vm_rows(&rp->vmr, rp->r, res);
 	hw_counters_results(&rp->hw, res);
 	if (results_save(res, rp->o->out_dir, err, sizeof(err))) {
 		fprintf(stderr, "mmbench replay: %s\n", err);
@@ -1044,6 +1054,7 @@ int replay_parse_dumps(const char *list, unsigned *bits, char *err, size_t errle
 		{ "buddyinfo", DUMP_BUDDYINFO }, { "pagetypeinfo", DUMP_PAGETYPEINFO },
 		{ "zoneinfo", DUMP_ZONEINFO }, { "extfrag", DUMP_EXTFRAG },
 		{ "slabinfo", DUMP_SLABINFO }, { "vmallocinfo", DUMP_VMALLOCINFO },
+		{ "maps", DUMP_MAPS },
 	};
 	const char *p = list;
 
@@ -1056,9 +1067,8 @@ int replay_parse_dumps(const char *list, unsigned *bits, char *err, size_t errle
 			if (strlen(names[i].name) == len && !strncmp(p, names[i].name, len))
 				break;
 		if (i == sizeof(names) / sizeof(names[0])) {
-			bool later = len == 4 && !strncmp(p, "maps", 4);
-			snprintf(err, errlen, "--dump: '%.*s' %s (known: buddyinfo, pagetypeinfo, zoneinfo, extfrag, slabinfo, vmallocinfo)",
-				 (int)len, p, later ? "needs an engine module that is not built yet" : "is not a dump");
+			snprintf(err, errlen, "--dump: '%.*s' is not a dump (known: buddyinfo, pagetypeinfo, zoneinfo, extfrag, slabinfo, vmallocinfo, maps)",
+				 (int)len, p);
 			return -1;
 		}
 		*bits |= names[i].bit;
@@ -1083,6 +1093,8 @@ static void replay_free(struct replay *rp)
 	free(rp->obj_addr);
 	free(rp->obj_size);
 	free(rp->caches);
+	if (rp->vmr_up)
+		replay_vm_destroy(&rp->vmr);
 	if (rp->vm_up)
 		vmalloc_destroy(&rp->vm);
 	if (rp->slub_up)
@@ -1121,6 +1133,12 @@ static int replay_setup(struct replay *rp)
 		return -1;
 	}
 	rp->vm_up = true;
+	bool touch = rp->o->touch < 0 ? !rp->sum->nr_by_type[TRACE_FAULT] : rp->o->touch > 0;
+	if (replay_vm_init(&rp->vmr, &rp->pm, rp->pol, rp->o->trace_path, touch, err, sizeof(err))) {
+		fprintf(stderr, "mmbench replay: policy %s: vm: %s\n", rp->pol->path, err);
+		return -1;
+	}
+	rp->vmr_up = true;
 	struct phys_owner_ops ops = { .name = "replay", .migrate = replay_migrate, .ctx = rp };
 	phys_register_owner(&rp->pm, OWNER_REPLAY, &ops);
 	rp->page_pfn = malloc(((size_t)b->nr_pages + 1) * sizeof(*rp->page_pfn));
@@ -1187,23 +1205,13 @@ int replay_run(const struct policy *p, const struct replay_opts *opts)
 	rp->ts = NULL;
 	if (replay_results(rp) || replay_summary(rp))
 		goto out;
-	uint64_t unmodeled = 0;
-	for (unsigned t = 1; t < TRACE_NR_TYPES; t++)
-		unmodeled += rp->nr_unmodeled[t];
-	if (unmodeled) {
-		fprintf(stderr, "mmbench replay: %" PRIu64 " events not modeled yet:", unmodeled);
-		for (unsigned t = 1; t < TRACE_NR_TYPES; t++)
-			if (rp->nr_unmodeled[t])
-				fprintf(stderr, " %s %" PRIu64, trace_type_name(t), rp->nr_unmodeled[t]);
-		fprintf(stderr, " (results.csv: unmodeled_events.*)\n");
-	}
 	if (!opts->quiet)
 		printf("replay: %s under %s: %" PRIu64 " events in %.3f s (%.1f M events/s, %.1f ns/event), "
-		       "%" PRIu64 " unmodeled; results in %s\n",
+		       "results in %s\n",
 		       rp->trace_name, p->name, rp->sum->nr_events, (double)rp->wall_ns / 1e9,
 		       rp->wall_ns ? (double)rp->sum->nr_events * 1e3 / (double)rp->wall_ns : 0.0,
 		       rp->sum->nr_events ? (double)rp->wall_ns / (double)rp->sum->nr_events : 0.0,
-		       unmodeled, opts->out_dir);
+		       opts->out_dir);
 	rc = 0;
 out:
 	replay_free(rp);

@@ -9,11 +9,13 @@
  *   modeled   the engine's work counters (engine/cost.h) weighted by the
  *             policy's cycles per item, in ns at the policy's cpu_mhz --
  *             deterministic.
- * Both go into a histogram per event kind (page_alloc_o0, page_free, ...).
- * Event types whose engine module does not exist yet are counted as
- * unmodeled, never dropped silently; semantic trace errors (a page freed
- * that was never allocated, a CMA area the policy lacks) are counted by
- * reason with their first event indexes printed, and the replay goes on.
+ * Both go into a histogram per event kind (page_alloc_o0, page_free, malloc,
+ * mmap, fault_anon, ...).  Every event type of the format is modeled; the
+ * process side (mm system calls, faults, accesses, fork/exec/exit) is in
+ * bench/replay_vm.c.  Semantic trace errors (a page freed that was never
+ * allocated, a CMA area the policy lacks, an mmap the model refuses) are
+ * counted by reason with their first event indexes printed, and the replay
+ * goes on.
  *
  * Results go to a directory: results.csv, latency/KIND.hgrm,
  * modeled/KIND.hgrm, timeseries.csv, dumps/LABEL/NAME, summary.json.
@@ -45,7 +47,7 @@ struct replay_opts {
 	uint64_t sample_every;          /* timeseries period in events; 0 = 1/100 of the trace */
 	unsigned dumps;                 /* enum replay_dump bits */
 	bool timing;                    /* measure host ns per event */
-	bool touch_alloc;               /* --touch=alloc: user allocations are written */
+	int touch;                      /* --touch: 1 alloc, 0 none, -1 alloc when the trace has no FAULT events */
 	bool progress;                  /* progress line on stderr */
 	bool quiet;                     /* no summary line on stdout */
 };

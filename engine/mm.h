@@ -166,9 +166,14 @@ struct mm_struct {
 	uint64_t start_brk, brk;        /* heap: [start_brk, brk) */
 	uint64_t start_stack;           /* bytes */
 	uint64_t total_vm;              /* pages mapped */
+	uint64_t stack_guard_gap;       /* bytes kept below VM_GROWSDOWN VMAs (vm_start_gap), from the config */
+	phys_t *pm;                     /* where VMA work is counted (cost_add), NULL: not counted */
+	struct vm_area_struct *vma_free; /* pooled free VMA objects (vma.c) */
+	struct vma_chunk *vma_chunks;   /* host memory behind the pool (vma.c) */
 	/* page-table side (pgtable.c, memory.c) */
 	pfn_t pgd;                      /* top-level table page, PFN_NONE before mm_init */
 	uint64_t pgtables_bytes;        /* page-table pages of this mm, bytes (VmPTE) */
+	uint64_t zapped_start, zapped_end; /* bytes zapped since the last free_pgtables (its walk), empty if equal */
 	uint64_t rss_stat[NR_MM_COUNTERS]; /* pages */
 	uint64_t hiwater_rss;           /* peak of anon + file + shmem pages (VmHWM) */
 	uint64_t cpu_mask[MAX_NR_CPUS / 64]; /* CPUs that ran it since its last full flush (mm_cpumask) */
@@ -204,6 +209,8 @@ typedef struct vmsys {
 	struct pgtable_pool *pgtables;
 	struct rmap_pool *rmap;
 	struct page_cache *page_cache;
+	uint32_t *cpu_mm;               /* [pm->nr_cpus]: id + 1 of the mm each CPU last ran, 0 = none (for tlb_switch_mm) */
+	unsigned this_cpu;              /* CPU of the last fault or unmap, for flushes compaction starts */
 	struct vm_events ev;
 } vmsys_t;
 
@@ -248,6 +255,12 @@ struct mm_struct *mm_fork(vmsys_t *vs, struct mm_struct *old, uint32_t child_pid
 /* find_vma(): the first VMA with vm_end > addr, or NULL. */
 struct vm_area_struct *find_vma(const struct mm_struct *mm, uint64_t addr);
 
+/*
+ * find_vma() without counting the work: for checkers and the replay's own
+ * bookkeeping, which must not change the modeled figures.
+ */
+struct vm_area_struct *find_vma_uncounted(const struct mm_struct *mm, uint64_t addr);
+
 /* find_vma_intersection(): the first VMA overlapping [start, end), or NULL. */
 struct vm_area_struct *find_vma_intersection(const struct mm_struct *mm, uint64_t start, uint64_t end);
 
@@ -271,6 +284,14 @@ int do_madvise(vmsys_t *vs, struct mm_struct *mm, uint64_t start, uint64_t len, 
 	       unsigned cpu);
 /* brk(2): returns the new break, or the old one when refused (as the syscall does). */
 uint64_t do_brk(vmsys_t *vs, struct mm_struct *mm, uint64_t request, unsigned cpu);
+
+/*
+ * Set the heap start and the break to start_brk (bytes, not necessarily
+ * page-aligned), as the ELF loader does at exec (load_elf_binary sets
+ * mm->start_brk = mm->brk).  The replay calls it with the first recorded brk
+ * result, since exec is not in traces.
+ */
+void mm_set_brk_base(struct mm_struct *mm, uint64_t start_brk);
 
 /* /proc/PID/maps of mm into f (file mappings name their file as "file:<id>"). */
 void dump_maps(const struct mm_struct *mm, FILE *f);
@@ -311,7 +332,10 @@ void zap_page_range(vmsys_t *vs, struct vm_area_struct *vma, uint64_t start, uin
 
 /*
  * free_pgtables(): free the page-table pages that map only [floor, ceiling)
- * -- the hole left between the VMAs around an unmapped range.
+ * -- the hole left between the VMAs around an unmapped range (bytes;
+ * ceiling 0, or at or above mm->task_size, means the top of the user range,
+ * USER_PGTABLES_CEILING).  Entries still present in a table it frees are
+ * zapped first.
  */
 void free_pgtables(vmsys_t *vs, struct mm_struct *mm, uint64_t floor, uint64_t ceiling);
 
@@ -334,6 +358,14 @@ uint64_t move_page_tables(vmsys_t *vs, struct vm_area_struct *vma, uint64_t old_
  */
 int copy_page_range(vmsys_t *vs, struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma,
 		    unsigned cpu);
+
+/*
+ * split_huge_pmd_address(), as vma_adjust_trans_huge() calls it: before a
+ * VMA boundary is set at addr (bytes, page-aligned), split the huge PMD of
+ * mm that would straddle it.  Optional: faults and range operations also
+ * split a huge PMD they find straddling a boundary.
+ */
+void split_huge_pmd_address(vmsys_t *vs, struct mm_struct *mm, uint64_t addr, unsigned cpu);
 
 /* populate_vma_page_range() for MAP_POPULATE: fault in every page of [start, end). */
 void populate_range(vmsys_t *vs, struct vm_area_struct *vma, uint64_t start, uint64_t end,

@@ -25,6 +25,8 @@
 #include "trace.h"
 #include "varint.h"
 
+#define READ_AHEAD 64            /* events trace_next() decodes at a time */
+
 struct trace_reader {
 	const uint8_t *data;    /* the whole file */
 	size_t len;             /* bytes */
@@ -58,10 +60,13 @@ struct trace_reader {
 	uint32_t nr_ctx;        /* contexts defined in the current chunk */
 	uint32_t ctx[FMT_MAX_CONTEXTS][3];      /* cpu, pid, tid by context index */
 
-	uint64_t pos;           /* events returned */
+	uint64_t pos;           /* events decoded (returned, or ahead[] still to return) */
 	uint64_t nr_by_type[TRACE_NR_TYPES];   /* decoded so far, checked at the end */
 	int state;              /* 1 while reading, 0 at the end, -1 after an error */
 	trace_error_t err;
+
+	trace_event_t ahead[READ_AHEAD];  /* decoded by trace_next(), not yet returned */
+	uint32_t ahead_next, ahead_len;   /* ahead[ahead_next..ahead_len) are due */
 };
 
 static int rerr_at(trace_reader_t *r, uint64_t event, uint64_t off,
@@ -523,11 +528,55 @@ static int ev_err(trace_reader_t *r, const uint8_t *at, const char *reason)
 	return -1;
 }
 
+/*
+ * Decoder state carried from one event to the next inside a chunk (reset at
+ * every chunk start, FORMAT.md "Events").  A local copy of the reader's
+ * fields while a run of events is decoded, so that it lives in registers.
+ */
+struct decode_state {
+	const uint8_t *p;       /* next byte of the chunk's encoded events */
+	uint64_t ts;            /* ns, timestamp of the last event */
+	uint64_t last_addr;     /* bytes, base of the next addr delta */
+	uint32_t last_id;       /* base of the next object id delta */
+	uint32_t last_page;     /* base of the next page id delta */
+	uint32_t cpu, pid, tid; /* current context, valid once nr_ctx > 0 */
+	uint32_t nr_ctx;        /* contexts defined in the chunk so far */
+};
+
+/*
+ * Most bytes an event can take outside its string: the tag, a new context
+ * (index, cpu, pid, tid), dts and at most eight payload varints (MMAP).
+ * While this many bytes remain in the chunk, no varint of the next event
+ * can run into the chunk's end, so it is decoded without bounds checks.
+ */
+#define EVENT_MAX_FIXED (1 + (4 + 1 + 8) * VARINT_MAX_LEN)
+
+/*
+ * Zero the payload union before its fields are stored, so that the bytes no
+ * field of the type covers are the same for every event of the same content
+ * (callers may compare events with memcmp, and trace_next() hands out
+ * events from a reused buffer).  The stores of the fields that follow
+ * overwrite most of it; this is a few vector stores.
+ */
+static inline void clear_payload(trace_event_t *ev)
+{
+	memset(&ev->alloc, 0, sizeof(*ev) - offsetof(trace_event_t, alloc));
+}
+
+static inline const char *varint_why(int vs)
+{
+	return vs == VARINT_TRUNCATED ? "event truncated (chunk ends inside it)" :
+					"overlong varint";
+}
+
+/* The macros below decode one field at p (bounds-checked against end when
+ * `bounded`) and return a reason from decode_event() when it is bad. */
 #define GETV(v)                                                         \
 	do {                                                            \
-		vs = varint_get(&p, end, &(v));                         \
-		if (__builtin_expect(vs != VARINT_OK, 0))               \
-			goto bad_varint;                                \
+		int vs_ = bounded ? varint_get(&p, end, &(v)) :         \
+				    varint_get_unbounded(&p, &(v));     \
+		if (__builtin_expect(vs_ != VARINT_OK, 0))              \
+			return varint_why(vs_);                         \
 	} while (0)
 
 #define GET32(dst)                                                      \
@@ -535,7 +584,7 @@ static int ev_err(trace_reader_t *r, const uint8_t *at, const char *reason)
 		uint64_t v_;                                            \
 		GETV(v_);                                               \
 		if (__builtin_expect(v_ > UINT32_MAX, 0))               \
-			goto too_large;                                 \
+			return "field value out of range";              \
 		(dst) = (uint32_t)v_;                                   \
 	} while (0)
 
@@ -546,10 +595,8 @@ static int ev_err(trace_reader_t *r, const uint8_t *at, const char *reason)
 		GETV(v_);                                               \
 		/* wrapping: no true id outside [0, 2^32) lands in range */ \
 		uint64_t id_ = (uint64_t)(last) + (uint64_t)zigzag_decode(v_); \
-		if (__builtin_expect(id_ >= (uint64_t)(nr), 0)) {       \
-			why = what " id out of range";                  \
-			goto bad;                                       \
-		}                                                       \
+		if (__builtin_expect(id_ >= (uint64_t)(nr), 0))         \
+			return what " id out of range";                 \
 		(dst) = (last) = (uint32_t)id_;                         \
 	} while (0)
 
@@ -557,28 +604,24 @@ static int ev_err(trace_reader_t *r, const uint8_t *at, const char *reason)
 #define GETBOUNDED(dst, nr, what)                                       \
 	do {                                                            \
 		GET32(dst);                                             \
-		if (__builtin_expect((dst) >= (nr), 0)) {               \
-			why = what " id out of range";                  \
-			goto bad;                                       \
-		}                                                       \
+		if (__builtin_expect((dst) >= (nr), 0))                 \
+			return what " id out of range";                 \
 	} while (0)
 
 #define GETADDR(dst)                                                    \
 	do {                                                            \
 		uint64_t v_;                                            \
 		GETV(v_);                                               \
-		(dst) = last_addr += (uint64_t)zigzag_decode(v_);       \
+		(dst) = s->last_addr += (uint64_t)zigzag_decode(v_);    \
 	} while (0)
 
-#define GETSTR(s, len)                                                  \
+#define GETSTR(str, len)                                                \
 	do {                                                            \
 		uint64_t v_;                                            \
 		GETV(v_);                                               \
-		if (v_ > TRACE_MAX_STRING || v_ > (uint64_t)(end - p)) { \
-			why = "string length out of range";             \
-			goto bad;                                       \
-		}                                                       \
-		(s) = (const char *)p;                                  \
+		if (v_ > TRACE_MAX_STRING || v_ > (uint64_t)(end - p))  \
+			return "string length out of range";            \
+		(str) = (const char *)p;                                \
 		(len) = (uint32_t)v_;                                   \
 		p += v_;                                                \
 	} while (0)
@@ -587,290 +630,482 @@ static int ev_err(trace_reader_t *r, const uint8_t *at, const char *reason)
 	do {                                                            \
 		uint64_t v_;                                            \
 		GETV(v_);                                               \
-		if (v_ > TRACE_MAX_ORDER) {                             \
-			why = "order out of range";                     \
-			goto bad;                                       \
-		}                                                       \
+		if (v_ > TRACE_MAX_ORDER)                               \
+			return "order out of range";                    \
 		(dst) = (uint8_t)v_;                                    \
 	} while (0)
 
 #define CHECK(cond, reason)                                             \
 	do {                                                            \
-		if (__builtin_expect(!(cond), 0)) {                     \
-			why = reason;                                   \
-			goto bad;                                       \
-		}                                                       \
+		if (__builtin_expect(!(cond), 0))                       \
+			return reason;                                  \
 	} while (0)
 
 #define IS_POW2_OR_ZERO(v) (((v) & ((v) - 1)) == 0)
 
 /*
- * Decode up to max events of the current chunk into evs.  The per-type
+ * Decode the event at s->p into *ev and advance s.  With bounded false the
+ * caller guarantees EVENT_MAX_FIXED readable bytes at s->p (r->end - s->p);
+ * the results, errors included, are the same either way.  The per-type
  * checks here are those of fmt_event_invalid() (the writer's), done inline
  * because this is the hot path; tests/fuzz/fuzz_trace.c asserts that every
  * event returned passes fmt_event_invalid(), so the two cannot drift apart
- * unnoticed.  Decoder state lives in locals and is stored back once, after
- * the last complete event.  Returns the number of events stored; on a fault
- * the error is set (r->state = -1) and the events before it are kept.
+ * unnoticed.  Returns NULL, or the reason the event is malformed (s is then
+ * partly updated and must not be used again).
  */
-static inline __attribute__((always_inline)) size_t
-decode_run(trace_reader_t *r, trace_event_t *evs, size_t max)
+static inline __attribute__((always_inline)) const char *
+decode_event(trace_reader_t *r, struct decode_state *s, trace_event_t *ev,
+	     const bool bounded)
 {
 	const trace_bounds_t *b = &r->sum.bounds;
-	const uint8_t *p = r->p, *end = r->end, *start = p;
-	uint64_t ts = r->ts, last_addr = r->last_addr;
-	uint32_t last_id = r->last_id, last_page = r->last_page;
-	uint32_t cpu = r->cpu, pid = r->pid, tid = r->tid, nr_ctx = r->nr_ctx;
-	size_t n = max < r->chunk_left ? max : r->chunk_left;
-	size_t i;
-	const char *why;
+	const uint8_t *p = s->p, *end = r->end;
 	uint64_t v;
-	int vs = VARINT_OK;
 
-	for (i = 0; i < n; i++) {
-		trace_event_t *ev = &evs[i];
-		start = p;
-		CHECK(p < end, "chunk ends before its last event");
-		uint8_t tag = *p++;
-		unsigned type = tag & FMT_TAG_TYPE_MASK;
-		CHECK(!(tag & FMT_TAG_RESERVED) && type != 0 && type < TRACE_NR_TYPES &&
-		      (!(tag & FMT_TAG_SHORT) || type == TRACE_ALLOC || type == TRACE_FREE),
-		      "bad event tag (unknown type or reserved bits set)");
-		if (tag & FMT_TAG_CTX) {
-			GETV(v);
-			if (v < nr_ctx) {
-				cpu = r->ctx[v][0];
-				pid = r->ctx[v][1];
-				tid = r->ctx[v][2];
-			} else {
-				CHECK(v == nr_ctx && nr_ctx < FMT_MAX_CONTEXTS,
-				      "context index out of range");
-				GET32(cpu);
-				GET32(pid);
-				GET32(tid);
-				CHECK(cpu < b->nr_cpus, "cpu out of range");
-				r->ctx[nr_ctx][0] = cpu;
-				r->ctx[nr_ctx][1] = pid;
-				r->ctx[nr_ctx][2] = tid;
-				nr_ctx++;
-			}
-		} else {
-			CHECK(nr_ctx, "first event of a chunk has no cpu/pid/tid context");
-		}
+	CHECK(!bounded || p < end, "chunk ends before its last event");
+	uint8_t tag = *p++;
+	unsigned type = tag & FMT_TAG_TYPE_MASK;
+	CHECK(!(tag & FMT_TAG_RESERVED) && type != 0 && type < TRACE_NR_TYPES &&
+	      (!(tag & FMT_TAG_SHORT) || type == TRACE_ALLOC || type == TRACE_FREE),
+	      "bad event tag (unknown type or reserved bits set)");
+	if (tag & FMT_TAG_CTX) {
 		GETV(v);
-		CHECK(ts + v >= ts, "timestamp overflows");
-		ts += v;
+		if (v < s->nr_ctx) {
+			s->cpu = r->ctx[v][0];
+			s->pid = r->ctx[v][1];
+			s->tid = r->ctx[v][2];
+		} else {
+			CHECK(v == s->nr_ctx && s->nr_ctx < FMT_MAX_CONTEXTS,
+			      "context index out of range");
+			GET32(s->cpu);
+			GET32(s->pid);
+			GET32(s->tid);
+			CHECK(s->cpu < b->nr_cpus, "cpu out of range");
+			r->ctx[s->nr_ctx][0] = s->cpu;
+			r->ctx[s->nr_ctx][1] = s->pid;
+			r->ctx[s->nr_ctx][2] = s->tid;
+			s->nr_ctx++;
+		}
+	} else {
+		CHECK(s->nr_ctx, "first event of a chunk has no cpu/pid/tid context");
+	}
+	GETV(v);
+	CHECK(s->ts + v >= s->ts, "timestamp overflows");
+	s->ts += v;
+	ev->ts = s->ts;
+	ev->cpu = s->cpu;
+	ev->pid = s->pid;
+	ev->tid = s->tid;
+	ev->type = (uint8_t)type;
+	clear_payload(ev);
+
+	switch (type) {
+	case TRACE_ALLOC: {
+		v = TRACE_FN_MALLOC;
+		if (!(tag & FMT_TAG_SHORT)) {
+			GETV(v);
+			CHECK(v != TRACE_FN_MALLOC, "ALLOC header should have been the short form");
+		}
+		unsigned func = v & 0xf;
+		CHECK(v <= 0x7f && func < TRACE_NR_FUNCS && (FMT_ALLOC_FUNCS & FN_BIT(func)),
+		      "bad ALLOC header (function or flags)");
+		CHECK(!(v & FMT_ALLOC_CACHE) == (func != TRACE_FN_KMEM_CACHE_ALLOC),
+		      "a cache id goes with kmem_cache_alloc, and only with it");
+		ev->alloc.func = (uint8_t)func;
+		GETID(ev->alloc.id, s->last_id, b->nr_objects, "object");
+		GETV(ev->alloc.size);
+		ev->alloc.align = 0;
+		ev->alloc.cache = TRACE_NO_ID;
+		ev->alloc.gfp = 0;
+		if (v & FMT_ALLOC_ALIGN) {
+			GETV(ev->alloc.align);
+			CHECK(ev->alloc.align && IS_POW2_OR_ZERO(ev->alloc.align),
+			      "alignment is not a power of two");
+		}
+		if (v & FMT_ALLOC_CACHE)
+			GETBOUNDED(ev->alloc.cache, b->nr_caches, "cache");
+		if (v & FMT_ALLOC_GFP) {
+			GET32(ev->alloc.gfp);
+			CHECK(ev->alloc.gfp, "gfp flag with zero gfp");
+		}
+		break;
+	}
+	case TRACE_FREE: {
+		v = TRACE_FN_FREE;
+		if (!(tag & FMT_TAG_SHORT)) {
+			GETV(v);
+			CHECK(v != TRACE_FN_FREE, "FREE header should have been the short form");
+		}
+		unsigned func = v & 0xf;
+		CHECK(v <= 0x1f && func < TRACE_NR_FUNCS && (FMT_FREE_FUNCS & FN_BIT(func)),
+		      "bad FREE header (function or flags)");
+		CHECK(!(v & FMT_FREE_CACHE) == (func != TRACE_FN_KMEM_CACHE_FREE),
+		      "a cache id goes with kmem_cache_free, and only with it");
+		ev->free.func = (uint8_t)func;
+		GETID(ev->free.id, s->last_id, b->nr_objects, "object");
+		ev->free.cache = TRACE_NO_ID;
+		if (v & FMT_FREE_CACHE)
+			GETBOUNDED(ev->free.cache, b->nr_caches, "cache");
+		break;
+	}
+	case TRACE_REALLOC:
+		GETV(v);
+		CHECK(v < TRACE_NR_FUNCS && (FMT_REALLOC_FUNCS & FN_BIT(v)),
+		      "bad REALLOC function");
+		ev->realloc.func = (uint8_t)v;
+		GETID(ev->realloc.old_id, s->last_id, b->nr_objects, "object");
+		GETID(ev->realloc.new_id, s->last_id, b->nr_objects, "object");
+		GETV(ev->realloc.size);
+		break;
+	case TRACE_CACHE_CREATE:
+		GETBOUNDED(ev->cache_create.cache, b->nr_caches, "cache");
+		GET32(ev->cache_create.flags);
+		GETV(ev->cache_create.size);
+		GETV(ev->cache_create.align);
+		CHECK(IS_POW2_OR_ZERO(ev->cache_create.align), "alignment is not a power of two");
+		GETSTR(ev->cache_create.name, ev->cache_create.name_len);
+		break;
+	case TRACE_CACHE_DESTROY:
+		GETBOUNDED(ev->cache_destroy.cache, b->nr_caches, "cache");
+		break;
+	case TRACE_PAGE_ALLOC:
+		GETID(ev->page_alloc.page, s->last_page, b->nr_pages, "page");
+		GETORDER(ev->page_alloc.order);
+		GET32(ev->page_alloc.gfp);
+		GETV(v);
+		CHECK(v <= 0xff, "migratetype out of range");
+		ev->page_alloc.migratetype = (uint8_t)v;
+		break;
+	case TRACE_PAGE_FREE:
+		GETID(ev->page_free.page, s->last_page, b->nr_pages, "page");
+		GETORDER(ev->page_free.order);
+		break;
+	case TRACE_MMAP:
+		GETADDR(ev->mmap.addr);
+		GETV(ev->mmap.len);
+		GET32(ev->mmap.prot);
+		GET32(ev->mmap.flags);
+		GET32(ev->mmap.file);
+		ev->mmap.file--;        /* 0 encodes "anonymous" (TRACE_NO_ID) */
+		CHECK(ev->mmap.file == TRACE_NO_ID || ev->mmap.file < b->nr_files,
+		      "file id out of range");
+		GETV(ev->mmap.pgoff);
+		GET32(ev->mmap.err);
+		ev->mmap.result = 0;
+		if (!ev->mmap.err)
+			GETADDR(ev->mmap.result);
+		break;
+	case TRACE_MUNMAP:
+		GETADDR(ev->munmap.addr);
+		GETV(ev->munmap.len);
+		GET32(ev->munmap.err);
+		break;
+	case TRACE_MREMAP:
+		GETADDR(ev->mremap.addr);
+		GETV(ev->mremap.old_len);
+		GETV(ev->mremap.new_len);
+		GET32(ev->mremap.flags);
+		GETV(ev->mremap.new_addr);
+		GET32(ev->mremap.err);
+		ev->mremap.result = 0;
+		if (!ev->mremap.err)
+			GETADDR(ev->mremap.result);
+		break;
+	case TRACE_MPROTECT:
+		GETADDR(ev->mprotect.addr);
+		GETV(ev->mprotect.len);
+		GET32(ev->mprotect.prot);
+		GET32(ev->mprotect.err);
+		break;
+	case TRACE_MADVISE:
+		GETADDR(ev->madvise.addr);
+		GETV(ev->madvise.len);
+		GET32(ev->madvise.advice);
+		GET32(ev->madvise.err);
+		break;
+	case TRACE_BRK:
+		GETADDR(ev->brk.request);
+		GETADDR(ev->brk.result);
+		break;
+	case TRACE_FAULT:
+		GETADDR(ev->fault.addr);
+		GET32(ev->fault.flags);
+		CHECK(!(ev->fault.flags & ~TRACE_FAULT_ALL), "unknown fault flags");
+		break;
+	case TRACE_ACCESS:
+		GETADDR(ev->access.addr);
+		GET32(ev->access.flags);
+		CHECK(!(ev->access.flags & ~TRACE_ACCESS_ALL),
+		      "unknown access flags");
+		break;
+	case TRACE_FORK:
+		GET32(ev->fork.child);
+		GET32(ev->fork.flags);
+		CHECK(!(ev->fork.flags & ~TRACE_FORK_ALL), "unknown fork flags");
+		break;
+	case TRACE_EXEC:
+		GETSTR(ev->exec.path, ev->exec.path_len);
+		break;
+	case TRACE_EXIT:
+		GETV(v);
+		if (v > UINT32_MAX)
+			return "field value out of range";
+		ev->exit.code = (int32_t)zigzag_decode(v);
+		GET32(ev->exit.flags);
+		CHECK(!(ev->exit.flags & ~TRACE_EXIT_ALL), "unknown exit flags");
+		break;
+	case TRACE_CMA_ALLOC:
+	case TRACE_CMA_RELEASE:
+		GET32(ev->cma.area);
+		GETBOUNDED(ev->cma.id, b->nr_cma, "cma allocation");
+		GETV(ev->cma.count);
+		ev->cma.align = 0;
+		ev->cma.err = 0;
+		if (type == TRACE_CMA_ALLOC) {
+			GETORDER(ev->cma.align);
+			GET32(ev->cma.err);
+		}
+		break;
+	case TRACE_MARK:
+		GETSTR(ev->mark.name, ev->mark.name_len);
+		break;
+	}
+	r->nr_by_type[type]++;
+	s->p = p;
+	return NULL;
+}
+
+/* What decode_objects() does with each tag byte: 0 = leave it to decode_event(). */
+enum fast_kind {
+	FAST_FREE_SHORT = 1,    /* plain free() */
+	FAST_ALLOC_SHORT,       /* plain malloc() */
+	FAST_ALLOC,             /* other ALLOC */
+	FAST_FREE,              /* other FREE */
+	FAST_REALLOC,
+};
+
+#define FAST_TAGS(tag, kind) [(tag)] = (kind), [(tag) | FMT_TAG_CTX] = (kind)
+static const uint8_t fast_kind[256] = {
+	FAST_TAGS(FMT_TAG_SHORT | TRACE_FREE, FAST_FREE_SHORT),
+	FAST_TAGS(FMT_TAG_SHORT | TRACE_ALLOC, FAST_ALLOC_SHORT),
+	FAST_TAGS(TRACE_ALLOC, FAST_ALLOC),
+	FAST_TAGS(TRACE_FREE, FAST_FREE),
+	FAST_TAGS(TRACE_REALLOC, FAST_REALLOC),
+};
+
+/*
+ * The hot loop of decode_run(): ALLOC, FREE and REALLOC events in a context
+ * the chunk has already defined, while EVENT_MAX_FIXED bytes remain.  These
+ * make up malloc-heavy traces.  It applies every check decode_event() does but
+ * reports nothing: at the first event of another kind, with a new context,
+ * with a kmem_cache or gfp field, or failing a check, it stops with *st as it
+ * was before that event, and decode_event() decodes the event or reports
+ * why not.  So both paths return the same events and the same errors.  The
+ * state this loop changes (ts, last_id, the context) is what the last event
+ * it stored holds, so it is updated in place and, when the loop stops, taken
+ * back from that event.  Returns the number of events stored at evs (at
+ * most n).
+ */
+static size_t decode_objects(trace_reader_t *r, struct decode_state *st,
+			     trace_event_t *evs, size_t n)
+{
+	const uint8_t *p = st->p, *end = r->end;
+	const uint32_t nr_ctx = st->nr_ctx;
+	if (end - p < EVENT_MAX_FIXED || !nr_ctx || !n)
+		return 0;
+	const uint8_t *limit = end - EVENT_MAX_FIXED;
+	const uint32_t nr_objects = r->sum.bounds.nr_objects;
+	uint64_t ts = st->ts;
+	uint32_t last_id = st->last_id;
+	uint32_t cpu = st->cpu, pid = st->pid, tid = st->tid;
+	trace_event_t *ev = evs, *ev_end = evs + n;
+
+	do {
+		const uint8_t *q = p + 1;
+		unsigned tag = *p, kind = fast_kind[tag];
+		uint64_t v, hdr;
+
+		if (!kind)
+			break;
+		if (tag & FMT_TAG_CTX) {
+			if (varint_get_unbounded(&q, &v) || v >= nr_ctx)
+				break;
+			cpu = r->ctx[v][0];
+			pid = r->ctx[v][1];
+			tid = r->ctx[v][2];
+		}
+		if (varint_get_unbounded(&q, &v) || __builtin_add_overflow(ts, v, &ts))
+			break;
 		ev->ts = ts;
 		ev->cpu = cpu;
 		ev->pid = pid;
 		ev->tid = tid;
-		ev->type = (uint8_t)type;
+		ev->type = (uint8_t)(tag & FMT_TAG_TYPE_MASK);
+		clear_payload(ev);
 
-		switch (type) {
-		case TRACE_ALLOC: {
-			v = TRACE_FN_MALLOC;
-			if (!(tag & FMT_TAG_SHORT)) {
-				GETV(v);
-				CHECK(v != TRACE_FN_MALLOC, "ALLOC header should have been the short form");
+		if (kind == FAST_FREE_SHORT) {
+			if (varint_get_unbounded(&q, &v))
+				break;
+			v = last_id + (uint64_t)zigzag_decode(v);
+			if (v >= nr_objects)
+				break;
+			last_id = (uint32_t)v;
+			ev->free.id = last_id;
+			ev->free.cache = TRACE_NO_ID;
+			ev->free.func = TRACE_FN_FREE;
+			r->nr_by_type[TRACE_FREE]++;
+		} else if (kind <= FAST_ALLOC) {
+			hdr = TRACE_FN_MALLOC;
+			if (kind == FAST_ALLOC) {
+				/* Plain functions and align only; not malloc (short form). */
+				if (varint_get_unbounded(&q, &hdr) ||
+				    hdr > (FMT_ALLOC_ALIGN | 0xf) || hdr == TRACE_FN_MALLOC ||
+				    !((FMT_ALLOC_FUNCS & ~FN_BIT(TRACE_FN_KMEM_CACHE_ALLOC)) &
+				      FN_BIT(hdr & 0xf)))
+					break;
 			}
-			unsigned func = v & 0xf;
-			CHECK(v <= 0x7f && func < TRACE_NR_FUNCS && (FMT_ALLOC_FUNCS & FN_BIT(func)),
-			      "bad ALLOC header (function or flags)");
-			CHECK(!(v & FMT_ALLOC_CACHE) == (func != TRACE_FN_KMEM_CACHE_ALLOC),
-			      "a cache id goes with kmem_cache_alloc, and only with it");
-			ev->alloc.func = (uint8_t)func;
-			GETID(ev->alloc.id, last_id, b->nr_objects, "object");
-			GETV(ev->alloc.size);
+			if (varint_get_unbounded(&q, &v))
+				break;
+			v = last_id + (uint64_t)zigzag_decode(v);
+			if (v >= nr_objects || varint_get_unbounded(&q, &ev->alloc.size))
+				break;
+			last_id = (uint32_t)v;
 			ev->alloc.align = 0;
+			if (hdr & FMT_ALLOC_ALIGN) {
+				if (varint_get_unbounded(&q, &ev->alloc.align) ||
+				    !ev->alloc.align || !IS_POW2_OR_ZERO(ev->alloc.align))
+					break;
+			}
+			ev->alloc.id = last_id;
 			ev->alloc.cache = TRACE_NO_ID;
 			ev->alloc.gfp = 0;
-			if (v & FMT_ALLOC_ALIGN) {
-				GETV(ev->alloc.align);
-				CHECK(ev->alloc.align && IS_POW2_OR_ZERO(ev->alloc.align),
-				      "alignment is not a power of two");
-			}
-			if (v & FMT_ALLOC_CACHE)
-				GETBOUNDED(ev->alloc.cache, b->nr_caches, "cache");
-			if (v & FMT_ALLOC_GFP) {
-				GET32(ev->alloc.gfp);
-				CHECK(ev->alloc.gfp, "gfp flag with zero gfp");
-			}
-			break;
-		}
-		case TRACE_FREE: {
-			v = TRACE_FN_FREE;
-			if (!(tag & FMT_TAG_SHORT)) {
-				GETV(v);
-				CHECK(v != TRACE_FN_FREE, "FREE header should have been the short form");
-			}
-			unsigned func = v & 0xf;
-			CHECK(v <= 0x1f && func < TRACE_NR_FUNCS && (FMT_FREE_FUNCS & FN_BIT(func)),
-			      "bad FREE header (function or flags)");
-			CHECK(!(v & FMT_FREE_CACHE) == (func != TRACE_FN_KMEM_CACHE_FREE),
-			      "a cache id goes with kmem_cache_free, and only with it");
-			ev->free.func = (uint8_t)func;
-			GETID(ev->free.id, last_id, b->nr_objects, "object");
+			ev->alloc.func = (uint8_t)(hdr & 0xf);
+			r->nr_by_type[TRACE_ALLOC]++;
+		} else if (kind == FAST_FREE) {
+			/* Plain functions only; not free (short form). */
+			if (varint_get_unbounded(&q, &hdr) || hdr > 0xf || hdr == TRACE_FN_FREE ||
+			    !((FMT_FREE_FUNCS & ~FN_BIT(TRACE_FN_KMEM_CACHE_FREE)) & FN_BIT(hdr)))
+				break;
+			if (varint_get_unbounded(&q, &v))
+				break;
+			v = last_id + (uint64_t)zigzag_decode(v);
+			if (v >= nr_objects)
+				break;
+			last_id = (uint32_t)v;
+			ev->free.id = last_id;
 			ev->free.cache = TRACE_NO_ID;
-			if (v & FMT_FREE_CACHE)
-				GETBOUNDED(ev->free.cache, b->nr_caches, "cache");
-			break;
+			ev->free.func = (uint8_t)hdr;
+			r->nr_by_type[TRACE_FREE]++;
+		} else {                /* FAST_REALLOC */
+			if (varint_get_unbounded(&q, &hdr) || hdr >= TRACE_NR_FUNCS ||
+			    !(FMT_REALLOC_FUNCS & FN_BIT(hdr)) ||
+			    varint_get_unbounded(&q, &v))
+				break;
+			v = last_id + (uint64_t)zigzag_decode(v);
+			if (v >= nr_objects)
+				break;
+			uint64_t delta;
+			ev->realloc.old_id = (uint32_t)v;
+			if (varint_get_unbounded(&q, &delta))
+				break;
+			v = (uint32_t)v + (uint64_t)zigzag_decode(delta);
+			if (v >= nr_objects || varint_get_unbounded(&q, &ev->realloc.size))
+				break;
+			last_id = (uint32_t)v;
+			ev->realloc.new_id = last_id;
+			ev->realloc.func = (uint8_t)hdr;
+			r->nr_by_type[TRACE_REALLOC]++;
 		}
-		case TRACE_REALLOC:
-			GETV(v);
-			CHECK(v < TRACE_NR_FUNCS && (FMT_REALLOC_FUNCS & FN_BIT(v)),
-			      "bad REALLOC function");
-			ev->realloc.func = (uint8_t)v;
-			GETID(ev->realloc.old_id, last_id, b->nr_objects, "object");
-			GETID(ev->realloc.new_id, last_id, b->nr_objects, "object");
-			GETV(ev->realloc.size);
-			break;
-		case TRACE_CACHE_CREATE:
-			GETBOUNDED(ev->cache_create.cache, b->nr_caches, "cache");
-			GET32(ev->cache_create.flags);
-			GETV(ev->cache_create.size);
-			GETV(ev->cache_create.align);
-			CHECK(IS_POW2_OR_ZERO(ev->cache_create.align), "alignment is not a power of two");
-			GETSTR(ev->cache_create.name, ev->cache_create.name_len);
-			break;
-		case TRACE_CACHE_DESTROY:
-			GETBOUNDED(ev->cache_destroy.cache, b->nr_caches, "cache");
-			break;
-		case TRACE_PAGE_ALLOC:
-			GETID(ev->page_alloc.page, last_page, b->nr_pages, "page");
-			GETORDER(ev->page_alloc.order);
-			GET32(ev->page_alloc.gfp);
-			GETV(v);
-			CHECK(v <= 0xff, "migratetype out of range");
-			ev->page_alloc.migratetype = (uint8_t)v;
-			break;
-		case TRACE_PAGE_FREE:
-			GETID(ev->page_free.page, last_page, b->nr_pages, "page");
-			GETORDER(ev->page_free.order);
-			break;
-		case TRACE_MMAP:
-			GETADDR(ev->mmap.addr);
-			GETV(ev->mmap.len);
-			GET32(ev->mmap.prot);
-			GET32(ev->mmap.flags);
-			GET32(ev->mmap.file);
-			ev->mmap.file--;        /* 0 encodes "anonymous" (TRACE_NO_ID) */
-			CHECK(ev->mmap.file == TRACE_NO_ID || ev->mmap.file < b->nr_files,
-			      "file id out of range");
-			GETV(ev->mmap.pgoff);
-			GET32(ev->mmap.err);
-			ev->mmap.result = 0;
-			if (!ev->mmap.err)
-				GETADDR(ev->mmap.result);
-			break;
-		case TRACE_MUNMAP:
-			GETADDR(ev->munmap.addr);
-			GETV(ev->munmap.len);
-			GET32(ev->munmap.err);
-			break;
-		case TRACE_MREMAP:
-			GETADDR(ev->mremap.addr);
-			GETV(ev->mremap.old_len);
-			GETV(ev->mremap.new_len);
-			GET32(ev->mremap.flags);
-			GETV(ev->mremap.new_addr);
-			GET32(ev->mremap.err);
-			ev->mremap.result = 0;
-			if (!ev->mremap.err)
-				GETADDR(ev->mremap.result);
-			break;
-		case TRACE_MPROTECT:
-			GETADDR(ev->mprotect.addr);
-			GETV(ev->mprotect.len);
-			GET32(ev->mprotect.prot);
-			GET32(ev->mprotect.err);
-			break;
-		case TRACE_MADVISE:
-			GETADDR(ev->madvise.addr);
-			GETV(ev->madvise.len);
-			GET32(ev->madvise.advice);
-			GET32(ev->madvise.err);
-			break;
-		case TRACE_BRK:
-			GETADDR(ev->brk.request);
-			GETADDR(ev->brk.result);
-			break;
-		case TRACE_FAULT:
-			GETADDR(ev->fault.addr);
-			GET32(ev->fault.flags);
-			CHECK(!(ev->fault.flags & ~TRACE_FAULT_ALL), "unknown fault flags");
-			break;
-		case TRACE_ACCESS:
-			GETADDR(ev->access.addr);
-			GET32(ev->access.flags);
-			CHECK(!(ev->access.flags & ~TRACE_ACCESS_ALL),
-			      "unknown access flags");
-			break;
-		case TRACE_FORK:
-			GET32(ev->fork.child);
-			GET32(ev->fork.flags);
-			CHECK(!(ev->fork.flags & ~TRACE_FORK_ALL), "unknown fork flags");
-			break;
-		case TRACE_EXEC:
-			GETSTR(ev->exec.path, ev->exec.path_len);
-			break;
-		case TRACE_EXIT:
-			GETV(v);
-			if (v > UINT32_MAX)
-				goto too_large;
-			ev->exit.code = (int32_t)zigzag_decode(v);
-			GET32(ev->exit.flags);
-			CHECK(!(ev->exit.flags & ~TRACE_EXIT_ALL), "unknown exit flags");
-			break;
-		case TRACE_CMA_ALLOC:
-		case TRACE_CMA_RELEASE:
-			GET32(ev->cma.area);
-			GETBOUNDED(ev->cma.id, b->nr_cma, "cma allocation");
-			GETV(ev->cma.count);
-			ev->cma.align = 0;
-			ev->cma.err = 0;
-			if (type == TRACE_CMA_ALLOC) {
-				GETORDER(ev->cma.align);
-				GET32(ev->cma.err);
-			}
-			break;
-		case TRACE_MARK:
-			GETSTR(ev->mark.name, ev->mark.name_len);
-			break;
-		}
-		r->nr_by_type[type]++;
-	}
-	CHECK(n < r->chunk_left || p == end, "unexpected bytes after the chunk's last event");
-	goto done;
+		p = q;
+	} while (++ev < ev_end && p <= limit);
 
-bad_varint:
-	why = vs == VARINT_TRUNCATED ? "event truncated (chunk ends inside it)" :
-				       "overlong varint";
-	goto bad;
-too_large:
-	why = "field value out of range";
+	if (ev > evs) {         /* take the state back from the last event stored */
+		const trace_event_t *e = ev - 1;
+		st->p = p;
+		st->ts = e->ts;
+		st->cpu = e->cpu;
+		st->pid = e->pid;
+		st->tid = e->tid;
+		st->last_id = e->type == TRACE_ALLOC ? e->alloc.id :
+			      e->type == TRACE_FREE ? e->free.id : e->realloc.new_id;
+	}
+	return (size_t)(ev - evs);
+}
+
+/* decode_event() near the end of a chunk: out of line, it is rarely needed. */
+static __attribute__((noinline, cold)) const char *
+decode_event_bounded(trace_reader_t *r, struct decode_state *s, trace_event_t *ev)
+{
+	return decode_event(r, s, ev, true);
+}
+
+/*
+ * Decode up to max events of the current chunk into evs: unbounded while
+ * EVENT_MAX_FIXED bytes remain, then with bounds checks.  Decoder state lives
+ * in a local decode_state and is stored back once, after the last complete
+ * event.  Returns the number of events stored; on a fault the error is set
+ * (r->state = -1) and the events before it are kept.
+ */
+static inline __attribute__((always_inline)) size_t
+decode_run(trace_reader_t *r, trace_event_t *evs, size_t max)
+{
+	struct decode_state s = {
+		.p = r->p, .ts = r->ts, .last_addr = r->last_addr,
+		.last_id = r->last_id, .last_page = r->last_page,
+		.cpu = r->cpu, .pid = r->pid, .tid = r->tid, .nr_ctx = r->nr_ctx,
+	};
+	const uint8_t *end = r->end, *start = s.p;
+	size_t n = max < r->chunk_left ? max : r->chunk_left;
+	size_t i = 0;
+	const char *why;
+
+	/* The chunk's last event goes to decode_event(), which sets start for
+	 * the check after it. */
+	size_t n_fast = n == r->chunk_left ? n - 1 : n;
+
+	while (i < n) {
+		i += decode_objects(r, &s, evs + i, n_fast - i);
+		if (i == n)
+			break;
+		/* A run of other events, in a copy of s that stays in registers. */
+		struct decode_state g = s;
+		do {
+			start = g.p;
+			if (end - g.p >= EVENT_MAX_FIXED)
+				why = decode_event(r, &g, &evs[i], false);
+			else
+				why = decode_event_bounded(r, &g, &evs[i]);
+			if (why)
+				goto bad;
+		} while (++i < n && !(end - g.p >= EVENT_MAX_FIXED && fast_kind[*g.p] &&
+				      i < n_fast));
+		s = g;
+	}
+	if (n == r->chunk_left && s.p != end) {
+		why = "unexpected bytes after the chunk's last event";
+		i--;    /* the last event is not returned */
+		goto bad;
+	}
+	r->p = s.p;
+	r->ts = s.ts;
+	r->last_addr = s.last_addr;
+	r->last_id = s.last_id;
+	r->last_page = s.last_page;
+	r->cpu = s.cpu;
+	r->pid = s.pid;
+	r->tid = s.tid;
+	r->nr_ctx = s.nr_ctx;
+	r->pos += n;
+	r->chunk_left -= (uint32_t)n;
+	return n;
 bad:
-	if (i == n)     /* the trailing-bytes check: the last event is not returned */
-		i--;
 	/* Keep the events before the fault; report the one at start. */
 	r->pos += i;
 	ev_err(r, start, why);
 	return i;
-done:
-	r->p = p;
-	r->ts = ts;
-	r->last_addr = last_addr;
-	r->last_id = last_id;
-	r->last_page = last_page;
-	r->cpu = cpu;
-	r->pid = pid;
-	r->tid = tid;
-	r->nr_ctx = nr_ctx;
-	r->pos += n;
-	r->chunk_left -= (uint32_t)n;
-	return n;
 }
 
-ssize_t trace_next_batch(trace_reader_t *r, trace_event_t *evs, size_t max)
+/* trace_next_batch() without the events trace_next() decoded ahead. */
+static ssize_t decode_batch(trace_reader_t *r, trace_event_t *evs, size_t max)
 {
 	size_t n = 0;
 	while (n < max) {
@@ -886,14 +1121,40 @@ ssize_t trace_next_batch(trace_reader_t *r, trace_event_t *evs, size_t max)
 	return n ? (ssize_t)n : r->state;
 }
 
+ssize_t trace_next_batch(trace_reader_t *r, trace_event_t *evs, size_t max)
+{
+	size_t ahead = r->ahead_len - r->ahead_next;
+	if (!ahead)
+		return decode_batch(r, evs, max);
+	if (ahead > max)
+		ahead = max;
+	memcpy(evs, r->ahead + r->ahead_next, ahead * sizeof(*evs));
+	r->ahead_next += (uint32_t)ahead;
+	return (ssize_t)ahead;
+}
+
+/*
+ * One event at a time from a run decoded ahead: a run costs about what one
+ * event does, and it never crosses a chunk, so the strings of the events
+ * still to be returned stay valid.  A fault found ahead is returned after the
+ * events before it, as trace_next_batch() does.
+ */
 int trace_next(trace_reader_t *r, trace_event_t *ev)
 {
-	return (int)trace_next_batch(r, ev, 1);
+	if (r->ahead_next == r->ahead_len) {
+		ssize_t n = decode_batch(r, r->ahead, READ_AHEAD);
+		if (n <= 0)
+			return (int)n;
+		r->ahead_next = 0;
+		r->ahead_len = (uint32_t)n;
+	}
+	*ev = r->ahead[r->ahead_next++];
+	return 1;
 }
 
 uint64_t trace_position(const trace_reader_t *r)
 {
-	return r->pos;
+	return r->pos - (r->ahead_len - r->ahead_next);
 }
 
 const trace_error_t *trace_reader_error(const trace_reader_t *r)

@@ -49,6 +49,8 @@ static void assert_same_values(const struct policy *a, const struct policy *b)
 	cr_assert_eq(memcmp(&a->phys, &b->phys, sizeof(a->phys)), 0, "phys_config differs");
 	cr_assert_eq(memcmp(&a->slub, &b->slub, sizeof(a->slub)), 0, "slub_config differs");
 	cr_assert_eq(memcmp(&a->vmalloc, &b->vmalloc, sizeof(a->vmalloc)), 0, "vmalloc_config differs");
+	cr_assert_eq(memcmp(&a->vm, &b->vm, sizeof(a->vm)), 0, "vm_config differs");
+	cr_assert_eq(memcmp(&a->tlb, &b->tlb, sizeof(a->tlb)), 0, "tlb_config differs");
 	cr_assert_eq(memcmp(a->cost_cycles, b->cost_cycles, sizeof(a->cost_cycles)), 0, "cost differs");
 	cr_assert_eq(a->cpu_mhz, b->cpu_mhz);
 	cr_assert_eq(a->seed, b->seed);

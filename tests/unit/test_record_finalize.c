@@ -1,0 +1,416 @@
+/*
+ * test_record_finalize.c - record_finalize: the k-way merge of raw streams,
+ * pointer -> dense id mapping with reuse, realloc/exec/fork rules, recovery
+ * from cut streams, errors on malformed ones, the maps one-liner.
+ */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "workloads/record_finalize.h"
+#include "workloads/recorder/rec_raw.h"
+
+static char dir[64];
+static char out[128];
+
+static void setup(void)
+{
+	strcpy(dir, "/tmp/mmbench-fin-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(out, sizeof(out), "%s/out.mmt", dir);
+}
+
+static void teardown(void)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char path[512];
+
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		unlink(path);
+	}
+	if (d)
+		closedir(d);
+	rmdir(dir);
+}
+
+TestSuite(record_finalize, .init = setup, .fini = teardown);
+
+static rec_raw_t rec(uint8_t type, uint64_t ts, uint64_t a0, uint64_t a1)
+{
+	rec_raw_t r;
+
+	memset(&r, 0, sizeof(r));
+	r.type = type;
+	r.ts = ts;
+	r.a0 = a0;
+	r.a1 = a1;
+	return r;
+}
+
+static rec_raw_t data(uint64_t d0, uint64_t d1, uint64_t d2)
+{
+	rec_raw_t r = rec(REC_DATA, d0, d1, d2);
+	return r;
+}
+
+/* A string record's REC_DATA slots appended to v at *n. */
+static void string_slots(rec_raw_t *v, size_t *n, const char *s)
+{
+	size_t len = strlen(s);
+
+	for (size_t off = 0; off < len; off += REC_DATA_BYTES) {
+		rec_raw_t r;
+		memset(&r, 0, sizeof(r));
+		memcpy(&r, s + off, len - off < REC_DATA_BYTES ? len - off : REC_DATA_BYTES);
+		r.type = REC_DATA;
+		v[(*n)++] = r;
+	}
+}
+
+static void write_stream(uint32_t pid, uint32_t tid, const void *buf, size_t len)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/t.%u.%u.raw", dir, pid, tid);
+	FILE *fp = fopen(path, "wb");
+	cr_assert_not_null(fp);
+	cr_assert_eq(fwrite(buf, 1, len, fp), len);
+	fclose(fp);
+}
+
+static void write_file(const char *name, const char *text)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *fp = fopen(path, "w");
+	cr_assert_not_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+}
+
+static int finalize(record_finalize_stats_t *st, trace_error_t *err)
+{
+	record_finalize_opts_t o = { .dir = dir, .out = out, .origin_ns = 1000 };
+
+	return record_finalize(&o, st, err);
+}
+
+/* Read the whole output trace into evs (at most max); returns the count. */
+static size_t read_all(trace_event_t *evs, size_t max, trace_reader_t **keep)
+{
+	trace_error_t err;
+	trace_reader_t *r = trace_open(out, &err);
+	size_t n = 0;
+
+	cr_assert_not_null(r, "%s", err.reason);
+	while (n < max && trace_next(r, &evs[n]) == 1)
+		n++;
+	*keep = r;
+	return n;
+}
+
+Test(record_finalize, merges_streams_in_time_order_and_reuses_ids)
+{
+	rec_raw_t main_t[] = {
+		rec(REC_ALLOC, 1010, 0xa000, 16),      /* id 0 */
+		rec(REC_ALLOC, 1030, 0xb000, 32),      /* id 1 */
+		rec(REC_FREE, 1050, 0xb000, 0),        /* id 1 back to the pool */
+		rec(REC_ALLOC, 1070, 0xc000, 8),       /* reuses id 1 */
+	};
+	rec_raw_t thread[] = {
+		rec(REC_THREAD_START, 1005, 100, 0),    /* created by tid 100 */
+		rec(REC_FREE, 1040, 0xa000, 0),        /* frees the main thread's object */
+		rec(REC_ALLOC, 1060, 0xa000, 24),      /* same address again: id 0 */
+	};
+	main_t[2].func = thread[1].func = TRACE_FN_FREE;
+	write_stream(100, 100, main_t, sizeof(main_t));
+	write_stream(100, 101, thread, sizeof(thread));
+
+	record_finalize_stats_t st;
+	trace_error_t err;
+	cr_assert_eq(finalize(&st, &err), 0, "%s", err.reason);
+	cr_assert_eq(st.nr_records, 7);
+	cr_assert_eq(st.nr_events, 7);
+	cr_assert_eq(st.unknown_frees, 0);
+
+	trace_event_t ev[16];
+	trace_reader_t *r;
+	size_t n = read_all(ev, 16, &r);
+	cr_assert_eq(n, 7);
+	static const uint8_t types[] = { TRACE_FORK, TRACE_ALLOC, TRACE_ALLOC, TRACE_FREE,
+					 TRACE_FREE, TRACE_ALLOC, TRACE_ALLOC };
+	for (size_t i = 0; i < n; i++) {
+		cr_assert_eq(ev[i].type, types[i], "event %zu", i);
+		cr_assert_eq(ev[i].pid, 100);
+		if (i)
+			cr_assert_geq(ev[i].ts, ev[i - 1].ts);
+	}
+	cr_assert_eq(ev[0].ts, 5);
+	cr_assert_eq(ev[0].tid, 100);
+	cr_assert_eq(ev[0].fork.child, 101);
+	cr_assert_eq(ev[0].fork.flags, TRACE_FORK_THREAD);
+	cr_assert_eq(ev[1].alloc.id, 0);
+	cr_assert_eq(ev[2].alloc.id, 1);
+	cr_assert_eq(ev[3].tid, 101);
+	cr_assert_eq(ev[3].free.id, 0);
+	cr_assert_eq(ev[4].free.id, 1);
+	cr_assert_eq(ev[5].alloc.id, 1, "most recently freed id first");
+	cr_assert_eq(ev[5].tid, 101);
+	cr_assert_eq(ev[6].alloc.id, 0);
+	cr_assert_eq(trace_summary(r)->bounds.nr_objects, 2, "ids stay dense");
+	cr_assert_str_eq(trace_meta_get(r, "clock_monotonic_origin_ns"), "1000");
+	cr_assert_str_eq(trace_meta_get(r, "unknown_frees"), "0");
+	trace_close(r);
+}
+
+Test(record_finalize, realloc_and_unknown_frees)
+{
+	rec_raw_t v[] = {
+		rec(REC_ALLOC, 1001, 0x1000, 10),              /* id 0 */
+		rec(REC_REALLOC, 1002, 0x1000, 0x2000), data(100, 0, 0),   /* moves: 0 -> 1 */
+		rec(REC_REALLOC, 1003, 0x2000, 0x2000), data(50, 0, 0),    /* in place */
+		rec(REC_FREE, 1004, 0x2000, 0),                /* realloc(p, 0) */
+		rec(REC_FREE, 1005, 0x9999, 0),                /* never allocated */
+		rec(REC_REALLOC, 1006, 0x7777, 0x3000), data(8, 0, 0),     /* unknown old */
+	};
+	v[0].func = TRACE_FN_MALLOC;
+	v[1].func = v[3].func = v[7].func = TRACE_FN_REALLOC;
+	v[5].func = TRACE_FN_REALLOC;
+	v[6].func = TRACE_FN_FREE;
+	write_stream(7, 7, v, sizeof(v));
+
+	record_finalize_stats_t st;
+	trace_error_t err;
+	cr_assert_eq(finalize(&st, &err), 0, "%s", err.reason);
+	cr_assert_eq(st.unknown_frees, 2);
+
+	trace_event_t ev[16];
+	trace_reader_t *r;
+	size_t n = read_all(ev, 16, &r);
+	cr_assert_eq(n, 5);
+	cr_assert_eq(ev[1].type, TRACE_REALLOC);
+	cr_assert_eq(ev[1].realloc.old_id, 0);
+	cr_assert_eq(ev[1].realloc.new_id, 1);
+	cr_assert_eq(ev[1].realloc.size, 100);
+	cr_assert_eq(ev[2].type, TRACE_REALLOC);
+	cr_assert_eq(ev[2].realloc.old_id, 1);
+	cr_assert_eq(ev[2].realloc.new_id, 1);
+	cr_assert_eq(ev[2].realloc.size, 50);
+	cr_assert_eq(ev[3].type, TRACE_FREE);
+	cr_assert_eq(ev[3].free.id, 1);
+	cr_assert_eq(ev[3].free.func, TRACE_FN_REALLOC);
+	cr_assert_eq(ev[4].type, TRACE_ALLOC, "a realloc of an unknown pointer is an ALLOC");
+	cr_assert_eq(ev[4].alloc.size, 8);
+	cr_assert_str_eq(trace_meta_get(r, "unknown_frees"), "2");
+	trace_close(r);
+}
+
+Test(record_finalize, mmap_files_exec_and_fork_rules)
+{
+	rec_raw_t v[32];
+	size_t n = 0;
+
+	/* pid 300: starts (the root: EXEC, no FORK), maps a file twice and anon
+	 * memory, execs /bin/x for real, and a failed exec of /nope */
+	v[n++] = rec(REC_START, 1001, 1, 9);
+	string_slots(v, &n, "/bin/root");
+	v[n++] = rec(REC_MMAP, 1002, 0, 8192);
+	v[n - 1].x = 1;
+	v[n++] = data(4096 * 3, 0x5000, 2);
+	v[n++] = data(8, 1234, 0);
+	v[n++] = rec(REC_MMAP, 1003, 0, 4096);
+	v[n++] = data(0, 0x9000, 2);
+	v[n++] = data(8, 1234, 0);
+	v[n++] = rec(REC_MMAP, 1004, 0, 4096);
+	v[n++] = data(0, 0xa000, 0x22);
+	v[n++] = data(0, 0, 0);
+	v[n++] = rec(REC_EXEC, 1005, 5, 0);
+	string_slots(v, &n, "/nope");
+	v[n++] = rec(REC_ALLOC, 1006, 0x10, 1);        /* the old image went on */
+	v[n++] = rec(REC_EXEC, 1007, 6, 0);
+	string_slots(v, &n, "/bin/x");
+	v[n++] = rec(REC_START, 1008, 1, 6);
+	string_slots(v, &n, "/bin/x");
+	v[n++] = rec(REC_FREE, 1009, 0x10, 0);         /* gone with the old image */
+	v[n - 1].func = TRACE_FN_FREE;
+	write_stream(300, 300, v, n * sizeof(v[0]));
+	/* pid 301: started by 300 without a recorded fork (posix_spawn) */
+	n = 0;
+	v[n++] = rec(REC_START, 1010, 300, 7);
+	string_slots(v, &n, "/bin/sp");
+	v[n++] = rec(REC_EXIT, 1011, 3, 0);
+	write_stream(301, 301, v, n * sizeof(v[0]));
+
+	record_finalize_stats_t st;
+	trace_error_t err;
+	record_finalize_opts_t o = { .dir = dir, .out = out, .origin_ns = 1000, .root_pid = 300 };
+	cr_assert_eq(record_finalize(&o, &st, &err), 0, "%s", err.reason);
+
+	trace_event_t ev[16];
+	trace_reader_t *r;
+	n = read_all(ev, 16, &r);
+	static const uint8_t types[] = { TRACE_EXEC, TRACE_MMAP, TRACE_MMAP, TRACE_MMAP,
+					 TRACE_ALLOC, TRACE_EXEC, TRACE_FORK, TRACE_EXEC,
+					 TRACE_EXIT };
+	cr_assert_eq(n, sizeof(types), "got %zu events", n);
+	for (size_t i = 0; i < n; i++)
+		cr_assert_eq(ev[i].type, types[i], "event %zu", i);
+	cr_assert_eq(ev[0].exec.path_len, 9);
+	cr_assert(!memcmp(ev[0].exec.path, "/bin/root", 9));
+	cr_assert_eq(ev[1].mmap.file, 0);
+	cr_assert_eq(ev[1].mmap.pgoff, 3);
+	cr_assert_eq(ev[1].mmap.result, 0x5000);
+	cr_assert_eq(ev[1].mmap.prot, 1);
+	cr_assert_eq(ev[2].mmap.file, 0, "same (dev, ino), same file id");
+	cr_assert_eq(ev[3].mmap.file, TRACE_NO_ID);
+	cr_assert_eq(ev[3].mmap.flags, 0x22);
+	cr_assert(ev[5].exec.path_len == 6 && !memcmp(ev[5].exec.path, "/bin/x", 6));
+	cr_assert_eq(ev[6].pid, 300);
+	cr_assert_eq(ev[6].fork.child, 301);
+	cr_assert_eq(ev[7].pid, 301);
+	cr_assert_eq(ev[8].exit.code, 3);
+	cr_assert_eq(st.unknown_frees, 1, "the free after exec is of an old-image pointer");
+	cr_assert_eq(trace_summary(r)->bounds.nr_files, 1);
+	trace_close(r);
+}
+
+Test(record_finalize, outcome_files_become_metadata)
+{
+	rec_raw_t v[] = { rec(REC_ALLOC, 1001, 0x10, 1), rec(REC_EXIT, 1002, 0, 0) };
+	write_stream(42, 42, v, sizeof(v));
+	write_file("p.42.exit", "minflt 120\nmajflt 3\nmaxrss_kb 5000\nvmhwm_kb 4900\nlost 7\n");
+	write_file("p.42.maps_start",
+		   "00400000-00452000 r-xp 00000000 08:02 173521      /usr/bin/dbus-daemon\n"
+		   "7ffd5a3e2000-7ffd5a403000 rw-p 00000000 00:00 0   [stack]\n"
+		   "7f0000000000-7f0000001000 rw-p 00000000 00:00 0\n");
+
+	record_finalize_stats_t st;
+	trace_error_t err;
+	cr_assert_eq(finalize(&st, &err), 0, "%s", err.reason);
+	cr_assert_eq(st.lost_records, 7);
+	trace_event_t ev[4];
+	trace_reader_t *r;
+	cr_assert_eq(read_all(ev, 4, &r), 2);
+	cr_assert_str_eq(trace_meta_get(r, "real.minflt"), "120");
+	cr_assert_str_eq(trace_meta_get(r, "real.maxrss_kb"), "5000");
+	cr_assert_str_eq(trace_meta_get(r, "proc.42.majflt"), "3");
+	cr_assert_str_eq(trace_meta_get(r, "proc.42.vmhwm_kb"), "4900");
+	cr_assert_str_eq(trace_meta_get(r, "lost_records"), "7");
+	cr_assert_str_eq(trace_meta_get(r, "proc.42.maps_start"),
+			 "00400000-00452000 r-xp dbus-daemon; 7ffd5a3e2000-7ffd5a403000 rw-p [stack]; "
+			 "7f0000000000-7f0000001000 rw-p -");
+	cr_assert_null(trace_meta_get(r, "proc.42.maps_end"));
+	trace_close(r);
+}
+
+Test(record_finalize, cut_stream_is_recovered_and_counted)
+{
+	rec_raw_t v[2] = { rec(REC_ALLOC, 1001, 0x10, 1), rec(REC_ALLOC, 1002, 0x20, 1) };
+	write_stream(5, 5, v, sizeof(v) - 16);  /* killed while writing */
+
+	record_finalize_stats_t st;
+	trace_error_t err;
+	cr_assert_eq(finalize(&st, &err), 0, "%s", err.reason);
+	cr_assert_eq(st.truncated_bytes, 16);
+	cr_assert_eq(st.nr_events, 1);
+}
+
+Test(record_finalize, unknown_record_type_is_an_error_with_place)
+{
+	rec_raw_t v[3] = { rec(REC_ALLOC, 1001, 0x10, 1), rec(REC_FREE, 1002, 0x10, 0),
+			   rec(99, 1003, 0, 0) };
+	v[1].func = TRACE_FN_FREE;
+	write_stream(5, 6, v, sizeof(v));
+
+	trace_error_t err;
+	cr_assert_eq(finalize(NULL, &err), -1);
+	cr_assert(strstr(err.file, "t.5.6.raw"), "%s", err.file);
+	cr_assert_eq(err.event, 2);
+	cr_assert_eq(err.offset, 2 * sizeof(rec_raw_t));
+	cr_assert(strstr(err.reason, "unknown record type 99"), "%s", err.reason);
+	cr_assert_eq(access(out, F_OK), -1, "no trace left behind");
+}
+
+Test(record_finalize, invalid_function_is_an_error_with_place)
+{
+	rec_raw_t v[2] = { rec(REC_ALLOC, 1001, 0x10, 1), rec(REC_FREE, 1002, 0x10, 0) };
+	v[1].func = TRACE_FN_MALLOC;
+	write_stream(5, 6, v, sizeof(v));
+
+	trace_error_t err;
+	cr_assert_eq(finalize(NULL, &err), -1);
+	cr_assert(strstr(err.file, "t.5.6.raw"), "%s", err.file);
+	cr_assert_eq(err.event, 1);
+	cr_assert_eq(err.offset, sizeof(rec_raw_t));
+	cr_assert(strstr(err.reason, "function 0 not valid"), "%s", err.reason);
+}
+
+Test(record_finalize, empty_directory_is_an_error)
+{
+	trace_error_t err;
+
+	cr_assert_eq(finalize(NULL, &err), -1);
+	cr_assert(strstr(err.reason, "no recorded streams"), "%s", err.reason);
+}
+
+Test(record_finalize, long_maps_are_cut_at_a_line)
+{
+	char *maps = malloc(200 * 80), out_line[TRACE_MAX_STRING + 1];
+	size_t len = 0;
+
+	for (int i = 0; i < 200; i++)
+		len += (size_t)sprintf(maps + len, "%012x-%012x r--p 00000000 08:01 1 /usr/lib/libx%d.so\n",
+				       i * 4096, (i + 1) * 4096, i);
+	size_t nr = record_maps_compact(maps, len, out_line, sizeof(out_line));
+	cr_assert_lt(nr, 200);
+	cr_assert_leq(strlen(out_line), TRACE_MAX_STRING);
+	char tail[32];
+	snprintf(tail, sizeof(tail), "; ...+%zu", 200 - nr);
+	cr_assert(strstr(out_line, tail), "%s", out_line + strlen(out_line) - 40);
+	cr_assert_null(strchr(out_line, '\n'));
+	free(maps);
+}
+
+Test(record_finalize, touch_model_writes_each_new_page_once)
+{
+	rec_raw_t t[] = {
+		rec(REC_ALLOC, 1010, 0x10000, 16),     /* page 0x10 */
+		rec(REC_ALLOC, 1020, 0x10100, 8192),   /* pages 0x10 (already), 0x11, 0x12 */
+		rec(REC_MUNMAP, 1030, 0x11000, 4096),  /* page 0x11 goes */
+		rec(REC_ALLOC, 1040, 0x11000, 100),    /* page 0x11 again */
+	};
+	t[0].func = t[1].func = t[3].func = TRACE_FN_MALLOC;
+	write_stream(100, 100, t, sizeof(t));
+
+	record_finalize_opts_t o = { .dir = dir, .out = out, .origin_ns = 1000, .touch = true };
+	record_finalize_stats_t st;
+	trace_error_t err;
+	cr_assert_eq(record_finalize(&o, &st, &err), 0, "%s", err.reason);
+	cr_assert_eq(st.touch_events, 4);
+
+	trace_event_t ev[16];
+	trace_reader_t *r;
+	size_t n = read_all(ev, 16, &r);
+	uint64_t want[] = { 0x10000, 0x11000, 0x12000, 0x11000 };
+	unsigned k = 0;
+	cr_assert_eq(n, 8);
+	for (size_t i = 0; i < n; i++) {
+		if (ev[i].type != TRACE_ACCESS)
+			continue;
+		cr_assert_lt(k, 4);
+		cr_assert_eq(ev[i].access.addr, want[k], "touch %u at %#lx", k, (unsigned long)ev[i].access.addr);
+		cr_assert_eq(ev[i].access.flags, TRACE_FAULT_WRITE | TRACE_FAULT_USER | TRACE_ACCESS_TOUCH);
+		cr_assert_eq(ev[i - 1].type == TRACE_ALLOC || ev[i - 1].type == TRACE_ACCESS, true);
+		k++;
+	}
+	cr_assert_eq(k, 4);
+	trace_close(r);
+}
