@@ -26,26 +26,13 @@ static const command_t commands[] = {
 	{ "report", cmd_report, "merge result directories into one self-contained HTML report" },
 };
 
-/* Subcommands of the design that later work adds; named so users are told plainly. */
-static const char *const planned[] = {
-	NULL,   /* none left; a NULL entry ends the list */
-};
-
-
-
-
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: mmbench <command> [options]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-	if (planned[0])
-		fprintf(f, "\nnot built yet:");
-	for (size_t i = 0; i < sizeof(planned) / sizeof(planned[0]) && planned[i]; i++)
-		fprintf(f, " %s", planned[i]);
-	fprintf(f, "%s\n'mmbench <command> --help' describes a command.\n"
-		   "exit codes: 0 ok, 1 error, 2 usage, 3 regression threshold exceeded\n",
-		   planned[0] ? "\n" : "");
+	fprintf(f, "\n'mmbench <command> --help' describes a command.\n"
+		   "exit codes: 0 ok, 1 error, 2 usage, 3 regression threshold exceeded\n");
 }
 
 int main(int argc, char **argv)
@@ -62,11 +49,6 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(name, commands[i].name))
 			return commands[i].run(argc - 1, argv + 1);
-	for (size_t i = 0; i < sizeof(planned) / sizeof(planned[0]) && planned[i]; i++)
-		if (!strcmp(name, planned[i])) {
-			fprintf(stderr, "mmbench: '%s' is not built yet\n", name);
-			return EXIT_ERROR;
-		}
 	fprintf(stderr, "mmbench: unknown command '%s'\n\n", name);
 	usage(stderr);
 	return EXIT_USAGE;

@@ -731,6 +731,7 @@ static int replay_loop(struct replay *rp)
 	trace_event_t evs[BATCH];
 	uint64_t idx = 0, next_progress = 1u << 16, start_ns = clock_mono_ns(), last_ts = 0;
 	uint64_t last_print = start_ns;
+	uint64_t check_left = o->check_every ? o->check_every : UINT64_MAX, sample_left = rp->sample_every;
 	const double ns_per_tick = rp->cal.ns_per_tick;
 	const unsigned mhz = rp->pol->cpu_mhz;
 	ssize_t n;
@@ -770,10 +771,16 @@ static int replay_loop(struct replay *rp)
 				if (replay_dump(rp, label))
 					return -1;
 			}
-			if (o->check_every && (idx + 1) % o->check_every == 0 && replay_check(rp, idx))
-				return -1;
-			if ((idx + 1) % rp->sample_every == 0)
+			/* countdowns, not a division per event */
+			if (!--check_left) {
+				check_left = o->check_every;
+				if (replay_check(rp, idx))
+					return -1;
+			}
+			if (!--sample_left) {
+				sample_left = rp->sample_every;
 				replay_sample(rp, idx + 1, ev->ts);
+			}
 			if (o->timing)
 				t_prev = clock_ticks();
 		}
