@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "bench/cli.h"
 
@@ -61,4 +63,21 @@ int mkdir_p(const char *dir)
 		*p = '/';
 	}
 	return mkdir(buf, 0777) && errno != EEXIST ? -1 : 0;
+}
+
+int cli_sibling_path(const char *name, char *buf, size_t len)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n <= 0)
+		return -1;
+	self[n] = 0;
+	char *slash = strrchr(self, '/');
+	if (!slash)
+		return -1;
+	*slash = 0;
+	if ((size_t)snprintf(buf, len, "%s/%s", self, name) >= len)
+		return -1;
+	return 0;
 }

@@ -8,6 +8,7 @@
 #define MMBENCH_CLI_H
 
 #include <getopt.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "traces/trace.h"
@@ -32,6 +33,13 @@ int cli_parse_u64(const char *s, uint64_t *out);
 
 /* mkdir -p: create dir and its missing parents (mode 0777 & ~umask).  Returns 0 or -1 with errno set. */
 int mkdir_p(const char *dir);
+
+/*
+ * Path of the file `name` in the directory of the running executable
+ * (/proc/self/exe): the baseline runner and the recorder library live next
+ * to mmbench.  Returns 0, or -1 when the path cannot be read or does not fit len.
+ */
+int cli_sibling_path(const char *name, char *buf, size_t len);
 
 /* getopt_long over argv with argv[0] the subcommand; reset for each command. */
 #define FOR_EACH_OPT(c, argc, argv, shortopts, longopts)                        \

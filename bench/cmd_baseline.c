@@ -61,23 +61,6 @@ static const char baseline_usage[] =
 	"RSS, the allocator's own statistics, fragmentation, hardware counters),\n"
 	"latency/<call>.hgrm and summary.json.  Prints one summary line.\n";
 
-/* The runner's path: mmbench-native in the directory of this executable. */
-static int native_path(char *buf, size_t len)
-{
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-	if (n <= 0)
-		return -1;
-	self[n] = 0;
-	char *slash = strrchr(self, '/');
-	if (!slash)
-		return -1;
-	*slash = 0;
-	if ((size_t)snprintf(buf, len, "%s/mmbench-native", self) >= len)
-		return -1;
-	return 0;
-}
 
 /*
  * The child's environment: ours, with LD_PRELOAD = library (in front of any
@@ -201,7 +184,7 @@ int cmd_baseline(int argc, char **argv)
 	}
 
 	char runner[PATH_MAX];
-	if (native_path(runner, sizeof(runner)) || access(runner, X_OK)) {
+	if (cli_sibling_path("mmbench-native", runner, sizeof(runner)) || access(runner, X_OK)) {
 		fprintf(stderr, "mmbench: the baseline runner mmbench-native is not next to "
 			"mmbench (%s): build it with 'make all'\n",
 			runner[0] ? runner : "/proc/self/exe unreadable");

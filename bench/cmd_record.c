@@ -68,23 +68,6 @@ static const char record_usage[] =
 	"a shell reports it); 127 when CMD cannot be run; 1 when recording failed;\n"
 	"2 for a usage error.\n";
 
-/* dir/libmmbench-record.so, dir being this executable's directory. */
-static int recorder_path(char *buf, size_t len)
-{
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-	if (n <= 0)
-		return -1;
-	self[n] = 0;
-	char *slash = strrchr(self, '/');
-	if (!slash)
-		return -1;
-	*slash = 0;
-	if ((size_t)snprintf(buf, len, "%s/libmmbench-record.so", self) >= len)
-		return -1;
-	return 0;
-}
 
 /*
  * Our environment plus LD_PRELOAD=library (in front of an existing one) and
@@ -372,7 +355,7 @@ int cmd_record(int argc, char **argv)
 	char *const *prog = argv + optind;
 
 	char library[PATH_MAX];
-	if (user && (recorder_path(library, sizeof(library)) || access(library, R_OK))) {
+	if (user && (cli_sibling_path("libmmbench-record.so", library, sizeof(library)) || access(library, R_OK))) {
 		fprintf(stderr, "mmbench record: the recorder library %s is missing (make all "
 			"builds it next to mmbench)\n", library);
 		return EXIT_ERROR;

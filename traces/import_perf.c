@@ -1304,40 +1304,12 @@ out:
 int perf_import(const char *in_path, const char *out_path,
 		const perf_import_opts_t *opts, trace_error_t *err)
 {
-	bool is_stdin = !strcmp(in_path, "-");
-	FILE *f = is_stdin ? stdin : fopen(in_path, "rb");
-	size_t len = 0, cap = 1 << 16;
-	char *buf = NULL;
-	int rc;
-	if (!f)
-		return trace_error_set(err, in_path, TRACE_NO_EVENT, 0, "cannot open: %s",
-				       strerror(errno));
-	for (;;) {
-		if (!buf || len == cap) {
-			if (buf)
-				cap *= 2;
-			char *nb = realloc(buf, cap);
-			if (!nb) {
-				rc = trace_error_set(err, in_path, TRACE_NO_EVENT, len,
-						     "out of memory");
-				goto out;
-			}
-			buf = nb;
-		}
-		size_t n = fread(buf + len, 1, cap - len, f);
-		len += n;
-		if (n == 0)
-			break;
-	}
-	if (ferror(f)) {
-		rc = trace_error_set(err, in_path, TRACE_NO_EVENT, len, "read failed: %s",
-				     strerror(errno));
-		goto out;
-	}
-	rc = perf_import_mem(buf, len, in_path, out_path, opts, err);
-out:
+	char *buf;
+	size_t len;
+
+	if (trace_read_input(in_path, &buf, &len, err))
+		return -1;
+	int rc = perf_import_mem(buf, len, in_path, out_path, opts, err);
 	free(buf);
-	if (!is_stdin)
-		fclose(f);
 	return rc;
 }

@@ -2,8 +2,10 @@
  * trace.c - what the trace writer, reader and text form share: type and
  * function names, error formatting, event validation.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "format.h"
@@ -232,4 +234,45 @@ const char *fmt_event_invalid(const trace_event_t *ev)
 		break;
 	}
 	return NULL;
+}
+
+int trace_read_input(const char *path, char **bufp, size_t *lenp, trace_error_t *err)
+{
+	bool is_stdin = !strcmp(path, "-");
+	FILE *f = is_stdin ? stdin : fopen(path, "rb");
+	size_t len = 0, cap = 1 << 16;
+	char *buf = NULL;
+	int rc = 0;
+
+	*bufp = NULL;
+	*lenp = 0;
+	if (!f)
+		return trace_error_set(err, path, TRACE_NO_EVENT, 0, "cannot open: %s", strerror(errno));
+	for (;;) {
+		if (!buf || len == cap) {
+			if (buf)
+				cap *= 2;
+			char *nb = realloc(buf, cap);
+			if (!nb) {
+				rc = trace_error_set(err, path, TRACE_NO_EVENT, len, "out of memory");
+				break;
+			}
+			buf = nb;
+		}
+		size_t n = fread(buf + len, 1, cap - len, f);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	if (!rc && ferror(f))
+		rc = trace_error_set(err, path, TRACE_NO_EVENT, len, "read failed: %s", strerror(errno));
+	if (!is_stdin)
+		fclose(f);
+	if (rc) {
+		free(buf);
+		return -1;
+	}
+	*bufp = buf;
+	*lenp = len;
+	return 0;
 }

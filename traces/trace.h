@@ -285,6 +285,13 @@ int trace_error_set(trace_error_t *err, const char *file, uint64_t event,
 		    uint64_t offset, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
+/*
+ * Read all of path, or stdin when path is "-", into a malloc'd buffer for an
+ * importer (*buf, *len bytes; free it).  Returns 0, or -1 with *err naming
+ * the file (cannot open, read failed, out of memory).
+ */
+int trace_read_input(const char *path, char **buf, size_t *len, trace_error_t *err);
+
 /* Names used by the text form and by mmbench info. */
 const char *trace_type_name(unsigned type);          /* "ALLOC", or NULL if invalid */
 int trace_type_from_name(const char *name, size_t len);   /* type, or -1 */
