@@ -56,6 +56,7 @@ ENGINE_SRCS += engine/page_isolation.c
 ENGINE_SRCS += engine/cma.c
 ENGINE_SRCS += engine/vmstat.c
 ENGINE_SRCS += engine/phys_check.c
+ENGINE_SRCS += engine/rbtree.c
 ENGINE_SRCS += engine/vmalloc.c
 ENGINE_SRCS += engine/util.c
 ENGINE_SRCS += engine/slub.c

@@ -64,6 +64,8 @@ struct rv_stat {
 struct rv_proc {
 	uint32_t pid;
 	struct rv_stat *stat;           /* this pid's figures */
+	uint64_t cover_start, cover_end; /* a VMA range known to be mapped (rv_covered) */
+	uint64_t cover_gen;             /* ... valid while replay_vm.vma_gen equals this */
 	struct mm_struct *mm;           /* shared with the parent while vforked */
 	bool vforked;                   /* shares the parent's mm until exec or exit */
 	bool brk_set;                   /* heap start taken from the first brk */
@@ -89,11 +91,10 @@ static void rv_error(replay_vm_t *v, enum rv_error e, uint64_t idx, const char *
 }
 
 /* Fold an address space's peak RSS into its pid's figures before it goes. */
-static void rv_account(replay_vm_t *v, const struct rv_proc *p)
+static void rv_account(const struct rv_proc *p)
 {
 	const struct mm_struct *mm = p->mm;
 
-	(void)v;
 	if (!mm || p->vforked || !p->stat)
 		return;
 	if (mm->hiwater_rss > p->stat->hiwater)
@@ -121,7 +122,7 @@ static void rv_put_mm(replay_vm_t *v, struct rv_proc *p)
 {
 	if (!p->mm)
 		return;
-	rv_account(v, p);
+	rv_account(p);
 	if (--p->mm->mm_users <= 0)
 		mm_destroy(&v->vs, p->mm);
 	p->mm = NULL;
@@ -328,8 +329,10 @@ static void rv_fill_holes(replay_vm_t *v, struct rv_proc *p, uint64_t start, uin
 
 		if (cur < hole_end &&
 		    do_mmap(&v->vs, p->mm, cur, hole_end - cur, prot, MM_MAP_PRIVATE | MM_MAP_ANONYMOUS |
-			    MM_MAP_FIXED, VM_FILE_NONE, 0, cpu) == (int64_t)cur)
+			    MM_MAP_FIXED, VM_FILE_NONE, 0, cpu) == (int64_t)cur) {
 			v->nr_implicit++;
+			v->vma_gen++;
+		}
 		if (!vma || vma->vm_end >= end)
 			break;
 		cur = vma->vm_end;
@@ -513,6 +516,26 @@ static bool fault_counts(enum fault_class c)
 	return c != FAULT_SPURIOUS && c != FAULT_SIGSEGV && c != FAULT_OOM;
 }
 
+/*
+ * Whether a VMA of p covers addr.  The last covering VMA's range is kept
+ * until any VMA may have changed (vma_gen), so a run of faults and accesses
+ * does not look each address up twice (here and in the fault).
+ */
+static bool rv_covered(replay_vm_t *v, struct rv_proc *p, uint64_t addr)
+{
+	const struct vm_area_struct *vma;
+
+	if (p->cover_gen == v->vma_gen && addr >= p->cover_start && addr < p->cover_end)
+		return true;
+	vma = find_vma_uncounted(p->mm, addr);
+	if (!vma || vma->vm_start > addr)
+		return false;
+	p->cover_start = vma->vm_start;
+	p->cover_end = vma->vm_end;
+	p->cover_gen = v->vma_gen;
+	return true;
+}
+
 static int rv_fault(replay_vm_t *v, struct rv_proc *p, const trace_event_t *ev, unsigned cpu)
 {
 	uint64_t addr = rv_translate(v, p, ev->type == TRACE_FAULT ? ev->fault.addr : ev->access.addr);
@@ -521,19 +544,16 @@ static int rv_fault(replay_vm_t *v, struct rv_proc *p, const trace_event_t *ev, 
 	uint64_t maj = v->vs.ev.pgmajfault;
 	enum fault_class c;
 
-	if (!(ev->type == TRACE_FAULT ? ev->fault.flags & TRACE_FAULT_PROT : 0)) {
-		const struct vm_area_struct *vma = find_vma_uncounted(p->mm, addr);
-		/*
-		 * A fault or access outside every mapping the model knows: the
-		 * recorded program touched memory it had before the recording
-		 * began (a kernel trace starts after exec).  Map it implicitly,
-		 * with the rights the access needs, rather than report a
-		 * SIGSEGV the program never took.
-		 */
-		if (!vma || vma->vm_start > addr)
-			rv_fill_holes(v, p, addr, PAGE_SIZE, MM_PROT_READ | (flags & FAULT_FLAG_WRITE ?
-				      MM_PROT_WRITE : 0) | (flags & FAULT_FLAG_INSTRUCTION ? MM_PROT_EXEC : 0), cpu);
-	}
+	/*
+	 * A fault or access outside every mapping the model knows: the
+	 * recorded program touched memory it had before the recording began
+	 * (a kernel trace starts after exec).  Map it implicitly, with the
+	 * rights the access needs, rather than report a SIGSEGV the program
+	 * never took.
+	 */
+	if (!(ev->type == TRACE_FAULT && (ev->fault.flags & TRACE_FAULT_PROT)) && !rv_covered(v, p, addr))
+		rv_fill_holes(v, p, addr, PAGE_SIZE, MM_PROT_READ | (flags & FAULT_FLAG_WRITE ?
+			      MM_PROT_WRITE : 0) | (flags & FAULT_FLAG_INSTRUCTION ? MM_PROT_EXEC : 0), cpu);
 	if (ev->type == TRACE_FAULT)
 		c = handle_mm_fault(&v->vs, p->mm, addr, flags, cpu);
 	else
@@ -545,6 +565,19 @@ static int rv_fault(replay_vm_t *v, struct rv_proc *p, const trace_event_t *ev, 
 	if (ev->type == TRACE_ACCESS && c == FAULT_SPURIOUS)
 		return RV_KIND_ACCESS;
 	return RV_KIND_FAULT + c;
+}
+
+/* The errno a recorded mm system call failed with, 0 when it succeeded or is not one. */
+static uint32_t recorded_err(const trace_event_t *ev)
+{
+	switch (ev->type) {
+	case TRACE_MMAP: return ev->mmap.err;
+	case TRACE_MUNMAP: return ev->munmap.err;
+	case TRACE_MREMAP: return ev->mremap.err;
+	case TRACE_MPROTECT: return ev->mprotect.err;
+	case TRACE_MADVISE: return ev->madvise.err;
+	default: return 0;
+	}
 }
 
 int replay_vm_event(replay_vm_t *v, const trace_event_t *ev, uint64_t idx, unsigned cpu)
@@ -561,18 +594,16 @@ int replay_vm_event(replay_vm_t *v, const trace_event_t *ev, uint64_t idx, unsig
 		return RV_KIND_NONE;
 	if (!p->mm && !rv_new_mm(v, p))
 		return RV_KIND_NONE;
+	if (recorded_err(ev)) {
+		v->nr_failed_in_trace++;
+		return RV_KIND_NONE;
+	}
+	if (ev->type != TRACE_FAULT && ev->type != TRACE_ACCESS)
+		v->vma_gen++;   /* VMAs may change: the faults' coverage caches are stale */
 	switch (ev->type) {
 	case TRACE_MMAP:
-		if (ev->mmap.err) {
-			v->nr_failed_in_trace++;
-			return RV_KIND_NONE;
-		}
 		return rv_mmap(v, p, ev, idx, cpu);
 	case TRACE_MUNMAP:
-		if (ev->munmap.err) {
-			v->nr_failed_in_trace++;
-			return RV_KIND_NONE;
-		}
 		rc = rv_for_pieces(v, p, ev->munmap.addr, ev->munmap.len, piece_munmap, ev, cpu);
 		if (rc)
 			rv_error(v, RV_ERR_MUNMAP, idx, "munmap %#" PRIx64 "+%#" PRIx64 ": model returned %d",
@@ -581,26 +612,14 @@ int replay_vm_event(replay_vm_t *v, const trace_event_t *ev, uint64_t idx, unsig
 			range_remove(p, ev->munmap.addr, (ev->munmap.len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1));
 		return RV_KIND_MUNMAP;
 	case TRACE_MREMAP:
-		if (ev->mremap.err) {
-			v->nr_failed_in_trace++;
-			return RV_KIND_NONE;
-		}
 		return rv_mremap(v, p, ev, idx, cpu);
 	case TRACE_MPROTECT:
-		if (ev->mprotect.err) {
-			v->nr_failed_in_trace++;
-			return RV_KIND_NONE;
-		}
 		rc = rv_for_pieces(v, p, ev->mprotect.addr, ev->mprotect.len, piece_mprotect, ev, cpu);
 		if (rc)
 			rv_error(v, RV_ERR_MPROTECT, idx, "mprotect %#" PRIx64 "+%#" PRIx64 ": model returned %d",
 				 ev->mprotect.addr, ev->mprotect.len, rc);
 		return RV_KIND_MPROTECT;
 	case TRACE_MADVISE:
-		if (ev->madvise.err) {
-			v->nr_failed_in_trace++;
-			return RV_KIND_NONE;
-		}
 		rc = rv_for_pieces(v, p, ev->madvise.addr, ev->madvise.len, piece_madvise, ev, cpu);
 		if (rc && rc != -EINVAL)        /* advice the model does not act on is fine */
 			rv_error(v, RV_ERR_MADVISE, idx, "madvise %#" PRIx64 "+%#" PRIx64 " advice %u: model returned %d",
@@ -736,7 +755,7 @@ void replay_vm_rows(replay_vm_t *v, trace_reader_t *r, results_t *res)
 			continue;
 		rss += get_mm_rss(p->mm);
 		pgtables += p->mm->pgtables_bytes / PAGE_SIZE;
-		rv_account(v, p);
+		rv_account(p);
 	}
 #define ROW(field, unit) results_add_u64(res, "vm." #field, e->field, unit, true)
 	ROW(pgfault, "faults");

@@ -84,6 +84,7 @@ typedef struct replay_vm {
 	uint64_t nr_touch_skipped;      /* touch accesses left out (--touch=none) */
 	uint64_t nr_failed_in_trace;    /* calls the recording saw fail: not replayed */
 	uint64_t nr_implicit;           /* mappings made for memory the process had before the trace */
+	uint64_t vma_gen;               /* bumped whenever VMAs may change (rv_covered's caches) */
 	uint64_t nr_processes;          /* address spaces created */
 } replay_vm_t;
 

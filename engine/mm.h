@@ -45,6 +45,7 @@
 #include <stdio.h>
 
 #include "engine/phys.h"
+#include "engine/rbtree.h"
 
 struct tlb;                             /* engine/tlb.h */
 
@@ -121,9 +122,8 @@ struct vm_area_struct {
 	/* vma.c's tree and list links (private to vma.c) */
 	struct vm_area_struct *vm_next; /* next VMA by address, NULL at the end */
 	struct vm_area_struct *vm_prev; /* previous VMA by address */
-	struct vm_area_struct *rb_left, *rb_right, *rb_parent;
+	struct rb_node vm_rb;           /* in mm->mm_rb, by vm_start */
 	uint64_t rb_subtree_gap;        /* largest free gap below any VMA of this subtree, bytes */
-	uint8_t rb_color;
 };
 
 /* Per-mm RSS counters (include/linux/mm_types_task.h). */
@@ -158,7 +158,7 @@ struct mm_struct {
 	int mm_users;                   /* threads using it */
 	/* VMA side (vma.c, mmap.c) */
 	struct vm_area_struct *mmap;    /* first VMA by address */
-	struct vm_area_struct *mm_rb;   /* root of the VMA tree */
+	struct rb_root mm_rb;           /* the VMA tree (engine/rbtree.h) */
 	uint32_t map_count;             /* VMAs */
 	uint64_t mmap_base;             /* top of the top-down mmap area, bytes */
 	uint64_t task_size;             /* TASK_SIZE: end of the user range, bytes */

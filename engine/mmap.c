@@ -927,7 +927,8 @@ void mm_destroy(vmsys_t *vs, struct mm_struct *mm)
 	free_pgtables(vs, mm, 0, mm->task_size);
 	if (mm->pgd != PFN_NONE)
 		pgd_free(vs, mm);
-	mm->mmap = mm->mm_rb = NULL;
+	mm->mmap = NULL;
+	mm->mm_rb.rb_node = NULL;
 	mm->map_count = 0;
 	mm->total_vm = 0;
 	vma_pool_destroy(mm);

@@ -12,8 +12,6 @@
 #include "engine/cost.h"
 #include "engine/vma.h"
 
-#define RB_RED		0
-#define RB_BLACK	1
 
 #define VMA_CHUNK_NR	63      /* VMAs per pooled chunk */
 
@@ -79,6 +77,17 @@ void vma_pool_destroy(struct mm_struct *mm)
 
 /* ---------------------------------------------------------------- augmented red-black tree */
 
+/* The VMA holding node, or NULL. */
+static inline struct vm_area_struct *rb_vma(const struct rb_node *node)
+{
+	return node ? rb_entry(node, struct vm_area_struct, vm_rb) : NULL;
+}
+
+static inline struct vm_area_struct *vma_rb_left(const struct vm_area_struct *v) { return rb_vma(v->vm_rb.rb_left); }
+static inline struct vm_area_struct *vma_rb_right(const struct vm_area_struct *v) { return rb_vma(v->vm_rb.rb_right); }
+static inline struct vm_area_struct *vma_rb_parent(const struct vm_area_struct *v) { return rb_vma(rb_parent(&v->vm_rb)); }
+static inline struct vm_area_struct *vma_rb_root(const struct mm_struct *mm) { return rb_vma(mm->mm_rb.rb_node); }
+
 /* vma_compute_gap(): the free gap just below vma, bytes (0 when the guard gap eats it). */
 static inline uint64_t vma_compute_gap(const struct vm_area_struct *vma)
 {
@@ -94,12 +103,13 @@ static inline uint64_t vma_compute_gap(const struct vm_area_struct *vma)
 /* vma_compute_subtree_gap(): max of vma's own gap and its children's subtree gaps. */
 static inline uint64_t vma_compute_subtree_gap(const struct vm_area_struct *vma)
 {
-	uint64_t max = vma_compute_gap(vma);
+	const struct rb_node *l = vma->vm_rb.rb_left, *r = vma->vm_rb.rb_right;
+	uint64_t max = vma_compute_gap(vma), g;
 
-	if (vma->rb_left && vma->rb_left->rb_subtree_gap > max)
-		max = vma->rb_left->rb_subtree_gap;
-	if (vma->rb_right && vma->rb_right->rb_subtree_gap > max)
-		max = vma->rb_right->rb_subtree_gap;
+	if (l && (g = rb_entry(l, struct vm_area_struct, vm_rb)->rb_subtree_gap) > max)
+		max = g;
+	if (r && (g = rb_entry(r, struct vm_area_struct, vm_rb)->rb_subtree_gap) > max)
+		max = g;
 	return max;
 }
 
@@ -111,233 +121,70 @@ static inline uint64_t vma_compute_subtree_gap(const struct vm_area_struct *vma)
  */
 void vma_gap_update(struct vm_area_struct *vma)
 {
-	for (; vma; vma = vma->rb_parent) {
+	for (const struct rb_node *n = &vma->vm_rb;;) {
 		uint64_t gap = vma_compute_subtree_gap(vma);
 
 		if (gap == vma->rb_subtree_gap)
 			break;
 		vma->rb_subtree_gap = gap;
+		if (!(n = rb_parent(n)))
+			break;
+		vma = rb_entry(n, struct vm_area_struct, vm_rb);
 	}
 }
 
-/* Recompute from vma to the root without stopping (erase moves nodes and values). */
-static void vma_gap_update_all(struct vm_area_struct *vma)
+/*
+ * The augmented callbacks (RB_DECLARE_CALLBACKS_MAX with vma_compute_subtree_gap).
+ * propagate recomputes every node up to stop without stopping early: an
+ * erase moves nodes and their values.
+ */
+static void vma_gap_propagate(struct rb_node *node, struct rb_node *stop, void *ctx)
 {
-	for (; vma; vma = vma->rb_parent)
+	(void)ctx;
+	for (; node != stop; node = rb_parent(node)) {
+		struct vm_area_struct *vma = rb_vma(node);
 		vma->rb_subtree_gap = vma_compute_subtree_gap(vma);
-}
-
-static void rb_change_child(struct mm_struct *mm, struct vm_area_struct *old,
-			    struct vm_area_struct *new, struct vm_area_struct *parent)
-{
-	if (!parent)
-		mm->mm_rb = new;
-	else if (parent->rb_left == old)
-		parent->rb_left = new;
-	else
-		parent->rb_right = new;
-}
-
-/* Rotations (RB_DECLARE_CALLBACKS rotate): y moving up takes x's value, x is recomputed. */
-static void rb_rotate_left(struct mm_struct *mm, struct vm_area_struct *x)
-{
-	struct vm_area_struct *y = x->rb_right;
-
-	x->rb_right = y->rb_left;
-	if (y->rb_left)
-		y->rb_left->rb_parent = x;
-	y->rb_parent = x->rb_parent;
-	rb_change_child(mm, x, y, x->rb_parent);
-	y->rb_left = x;
-	x->rb_parent = y;
-	y->rb_subtree_gap = x->rb_subtree_gap;
-	x->rb_subtree_gap = vma_compute_subtree_gap(x);
-}
-
-static void rb_rotate_right(struct mm_struct *mm, struct vm_area_struct *x)
-{
-	struct vm_area_struct *y = x->rb_left;
-
-	x->rb_left = y->rb_right;
-	if (y->rb_right)
-		y->rb_right->rb_parent = x;
-	y->rb_parent = x->rb_parent;
-	rb_change_child(mm, x, y, x->rb_parent);
-	y->rb_right = x;
-	x->rb_parent = y;
-	y->rb_subtree_gap = x->rb_subtree_gap;
-	x->rb_subtree_gap = vma_compute_subtree_gap(x);
-}
-
-static inline bool rb_is_red(const struct vm_area_struct *v)
-{
-	return v && v->rb_color == RB_RED;
-}
-
-/* rb_insert_augmented(): rebalance after linking z as a red leaf. */
-static void rb_insert_color(struct mm_struct *mm, struct vm_area_struct *z)
-{
-	struct vm_area_struct *p, *g, *u;
-
-	while ((p = z->rb_parent) && p->rb_color == RB_RED) {
-		g = p->rb_parent;
-		if (p == g->rb_left) {
-			u = g->rb_right;
-			if (rb_is_red(u)) {
-				p->rb_color = u->rb_color = RB_BLACK;
-				g->rb_color = RB_RED;
-				z = g;
-				continue;
-			}
-			if (z == p->rb_right) {
-				rb_rotate_left(mm, p);
-				z = p;
-				p = z->rb_parent;
-			}
-			p->rb_color = RB_BLACK;
-			g->rb_color = RB_RED;
-			rb_rotate_right(mm, g);
-		} else {
-			u = g->rb_left;
-			if (rb_is_red(u)) {
-				p->rb_color = u->rb_color = RB_BLACK;
-				g->rb_color = RB_RED;
-				z = g;
-				continue;
-			}
-			if (z == p->rb_left) {
-				rb_rotate_right(mm, p);
-				z = p;
-				p = z->rb_parent;
-			}
-			p->rb_color = RB_BLACK;
-			g->rb_color = RB_RED;
-			rb_rotate_left(mm, g);
-		}
 	}
-	mm->mm_rb->rb_color = RB_BLACK;
 }
 
-/* ____rb_erase_color(): x (maybe NULL) under xp lost one black. */
-static void rb_erase_color(struct mm_struct *mm, struct vm_area_struct *x,
-			   struct vm_area_struct *xp)
+static void vma_gap_copy(struct rb_node *old, struct rb_node *new, void *ctx)
 {
-	struct vm_area_struct *w;
-
-	while (x != mm->mm_rb && !rb_is_red(x)) {
-		if (x == xp->rb_left) {
-			w = xp->rb_right;
-			if (w->rb_color == RB_RED) {
-				w->rb_color = RB_BLACK;
-				xp->rb_color = RB_RED;
-				rb_rotate_left(mm, xp);
-				w = xp->rb_right;
-			}
-			if (!rb_is_red(w->rb_left) && !rb_is_red(w->rb_right)) {
-				w->rb_color = RB_RED;
-				x = xp;
-				xp = x->rb_parent;
-				continue;
-			}
-			if (!rb_is_red(w->rb_right)) {
-				w->rb_left->rb_color = RB_BLACK;
-				w->rb_color = RB_RED;
-				rb_rotate_right(mm, w);
-				w = xp->rb_right;
-			}
-			w->rb_color = xp->rb_color;
-			xp->rb_color = RB_BLACK;
-			w->rb_right->rb_color = RB_BLACK;
-			rb_rotate_left(mm, xp);
-		} else {
-			w = xp->rb_left;
-			if (w->rb_color == RB_RED) {
-				w->rb_color = RB_BLACK;
-				xp->rb_color = RB_RED;
-				rb_rotate_right(mm, xp);
-				w = xp->rb_left;
-			}
-			if (!rb_is_red(w->rb_left) && !rb_is_red(w->rb_right)) {
-				w->rb_color = RB_RED;
-				x = xp;
-				xp = x->rb_parent;
-				continue;
-			}
-			if (!rb_is_red(w->rb_left)) {
-				w->rb_right->rb_color = RB_BLACK;
-				w->rb_color = RB_RED;
-				rb_rotate_left(mm, w);
-				w = xp->rb_left;
-			}
-			w->rb_color = xp->rb_color;
-			xp->rb_color = RB_BLACK;
-			w->rb_left->rb_color = RB_BLACK;
-			rb_rotate_right(mm, xp);
-		}
-		x = mm->mm_rb;
-		break;
-	}
-	if (x)
-		x->rb_color = RB_BLACK;
+	(void)ctx;
+	rb_vma(new)->rb_subtree_gap = rb_vma(old)->rb_subtree_gap;
 }
 
-/* rb_erase_augmented(): unlink z from the tree; the gaps are recomputed on the way. */
-static void vma_rb_erase(struct mm_struct *mm, struct vm_area_struct *z)
+/* new moves up above old: it covers the same VMAs, so takes old's value */
+static void vma_gap_rotate(struct rb_node *old, struct rb_node *new, void *ctx)
 {
-	struct vm_area_struct *x, *xp, *y;
-	uint8_t y_color = z->rb_color;
-
-	if (!z->rb_left || !z->rb_right) {
-		x = z->rb_left ? z->rb_left : z->rb_right;
-		xp = z->rb_parent;
-		rb_change_child(mm, z, x, xp);
-		if (x)
-			x->rb_parent = xp;
-	} else {
-		y = z->rb_right;
-		while (y->rb_left)
-			y = y->rb_left;
-		y_color = y->rb_color;
-		x = y->rb_right;
-		if (y->rb_parent == z) {
-			xp = y;
-		} else {
-			xp = y->rb_parent;
-			xp->rb_left = x;
-			if (x)
-				x->rb_parent = xp;
-			y->rb_right = z->rb_right;
-			y->rb_right->rb_parent = y;
-		}
-		rb_change_child(mm, z, y, z->rb_parent);
-		y->rb_parent = z->rb_parent;
-		y->rb_left = z->rb_left;
-		y->rb_left->rb_parent = y;
-		y->rb_color = z->rb_color;
-	}
-	vma_gap_update_all(xp);
-	if (y_color == RB_BLACK && (x || xp))
-		rb_erase_color(mm, x, xp);
-	z->rb_parent = z->rb_left = z->rb_right = NULL;
+	(void)ctx;
+	rb_vma(new)->rb_subtree_gap = rb_vma(old)->rb_subtree_gap;
+	rb_vma(old)->rb_subtree_gap = vma_compute_subtree_gap(rb_vma(old));
 }
+
+static const struct rb_augment_callbacks vma_gap_callbacks = {
+	.propagate = vma_gap_propagate,
+	.copy = vma_gap_copy,
+	.rotate = vma_gap_rotate,
+};
 
 /* ---------------------------------------------------------------- link, unlink, resize */
 
 void vma_link(struct mm_struct *mm, struct vm_area_struct *vma)
 {
-	struct vm_area_struct *n = mm->mm_rb, *parent = NULL, *prev = NULL, *next;
+	struct rb_node *n = mm->mm_rb.rb_node;
+	struct vm_area_struct *parent = NULL, *prev = NULL, *next;
 	bool left = false;
 	uint64_t visited = 0;
 
 	/* find_vma_links(): the leaf position, and the predecessor on the way */
 	while (n) {
 		visited++;
-		parent = n;
-		if (n->vm_start > vma->vm_start) {
+		parent = rb_entry(n, struct vm_area_struct, vm_rb);
+		if (parent->vm_start > vma->vm_start) {
 			n = n->rb_left;
 			left = true;
 		} else {
-			prev = n;
+			prev = parent;
 			n = n->rb_right;
 			left = false;
 		}
@@ -364,18 +211,12 @@ void vma_link(struct mm_struct *mm, struct vm_area_struct *vma)
 		vma_gap_update(next);
 	else
 		mm->highest_vm_end = vm_end_gap(vma);
-	vma->rb_parent = parent;
-	vma->rb_left = vma->rb_right = NULL;
-	vma->rb_color = RB_RED;
+	rb_link_node(&vma->vm_rb, parent ? &parent->vm_rb : NULL,
+		     !parent ? &mm->mm_rb.rb_node :
+		     left ? &parent->vm_rb.rb_left : &parent->vm_rb.rb_right);
 	vma->rb_subtree_gap = 0;
-	if (!parent)
-		mm->mm_rb = vma;
-	else if (left)
-		parent->rb_left = vma;
-	else
-		parent->rb_right = vma;
 	vma_gap_update(vma);
-	rb_insert_color(mm, vma);
+	rb_insert_augmented(&vma->vm_rb, &mm->mm_rb, &vma_gap_callbacks, NULL);
 
 	mm->map_count++;
 	mm->total_vm += vma_pages(vma);
@@ -386,7 +227,7 @@ void vma_unlink(struct mm_struct *mm, struct vm_area_struct *vma)
 	struct vm_area_struct *prev = vma->vm_prev, *next = vma->vm_next;
 
 	/* the tree first, while next's gap still counts from vma (vma_rb_erase_ignore) */
-	vma_rb_erase(mm, vma);
+	rb_erase_augmented(&vma->vm_rb, &mm->mm_rb, &vma_gap_callbacks, NULL);
 	if (prev)
 		prev->vm_next = next;
 	else
@@ -421,14 +262,17 @@ void vma_resize(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t start
 static struct vm_area_struct *vma_lookup_walk(const struct mm_struct *mm, uint64_t addr,
 					      uint64_t *nodes)
 {
-	struct vm_area_struct *n = mm->mm_rb, *vma = NULL;
+	const struct rb_node *n = mm->mm_rb.rb_node;
+	struct vm_area_struct *vma = NULL;
 	uint64_t visited = 0;
 
-	while (n) {
+	while (n) {             /* on the nodes themselves: no NULL test per conversion */
+		struct vm_area_struct *v = rb_entry(n, struct vm_area_struct, vm_rb);
+
 		visited++;
-		if (n->vm_end > addr) {
-			vma = n;
-			if (n->vm_start <= addr)
+		if (v->vm_end > addr) {
+			vma = v;
+			if (v->vm_start <= addr)
 				break;
 			n = n->rb_left;
 		} else {
@@ -465,9 +309,9 @@ struct vm_area_struct *find_vma_prev(const struct mm_struct *mm, uint64_t addr,
 		return vma;
 	}
 	/* rightmost node: the last VMA */
-	last = mm->mm_rb;
-	while (last && last->rb_right)
-		last = last->rb_right;
+	last = vma_rb_root(mm);
+	while (last && vma_rb_right(last))
+		last = vma_rb_right(last);
 	*pprev = last;
 	return NULL;
 }
@@ -496,15 +340,15 @@ static uint64_t unmapped_area(const struct mm_struct *mm, const struct vm_unmapp
 		return (uint64_t)-ENOMEM;
 	low_limit = info->low_limit + length;
 
-	vma = mm->mm_rb;
+	vma = vma_rb_root(mm);
 	if (!vma || vma->rb_subtree_gap < length)
 		goto check_highest;
 	for (;;) {
 		visited++;
 		/* visit the left subtree first if its gaps could fit */
 		gap_end = vm_start_gap(vma);
-		if (gap_end >= low_limit && vma->rb_left && vma->rb_left->rb_subtree_gap >= length) {
-			vma = vma->rb_left;
+		if (gap_end >= low_limit && vma_rb_left(vma) && vma_rb_left(vma)->rb_subtree_gap >= length) {
+			vma = vma_rb_left(vma);
 			continue;
 		}
 		gap_start = vma->vm_prev ? vm_end_gap(vma->vm_prev) : 0;
@@ -515,19 +359,19 @@ check_current:
 		}
 		if (gap_end >= low_limit && gap_end > gap_start && gap_end - gap_start >= length)
 			goto found;
-		if (vma->rb_right && vma->rb_right->rb_subtree_gap >= length) {
-			vma = vma->rb_right;
+		if (vma_rb_right(vma) && vma_rb_right(vma)->rb_subtree_gap >= length) {
+			vma = vma_rb_right(vma);
 			continue;
 		}
 		/* back up to the next candidate: an ancestor entered from its left */
 		for (;;) {
 			const struct vm_area_struct *child = vma;
 
-			if (!vma->rb_parent)
+			if (!vma_rb_parent(vma))
 				goto check_highest;
-			vma = vma->rb_parent;
+			vma = vma_rb_parent(vma);
 			visited++;
-			if (child == vma->rb_left) {
+			if (child == vma_rb_left(vma)) {
 				gap_start = vma->vm_prev ? vm_end_gap(vma->vm_prev) : 0;
 				gap_end = vm_start_gap(vma);
 				goto check_current;
@@ -568,16 +412,16 @@ static uint64_t unmapped_area_topdown(const struct mm_struct *mm,
 	if (gap_start <= high_limit)
 		goto found_highest;
 
-	vma = mm->mm_rb;
+	vma = vma_rb_root(mm);
 	if (!vma || vma->rb_subtree_gap < length)
 		return (uint64_t)-ENOMEM;
 	for (;;) {
 		visited++;
 		/* visit the right subtree first if its gaps could fit */
 		gap_start = vma->vm_prev ? vm_end_gap(vma->vm_prev) : 0;
-		if (gap_start <= high_limit && vma->rb_right &&
-		    vma->rb_right->rb_subtree_gap >= length) {
-			vma = vma->rb_right;
+		if (gap_start <= high_limit && vma_rb_right(vma) &&
+		    vma_rb_right(vma)->rb_subtree_gap >= length) {
+			vma = vma_rb_right(vma);
 			continue;
 		}
 check_current:
@@ -588,20 +432,20 @@ check_current:
 		}
 		if (gap_start <= high_limit && gap_end > gap_start && gap_end - gap_start >= length)
 			goto found;
-		if (vma->rb_left && vma->rb_left->rb_subtree_gap >= length) {
-			vma = vma->rb_left;
+		if (vma_rb_left(vma) && vma_rb_left(vma)->rb_subtree_gap >= length) {
+			vma = vma_rb_left(vma);
 			continue;
 		}
 		for (;;) {
 			const struct vm_area_struct *child = vma;
 
-			if (!vma->rb_parent) {
+			if (!vma_rb_parent(vma)) {
 				count_nodes(mm, visited);
 				return (uint64_t)-ENOMEM;
 			}
-			vma = vma->rb_parent;
+			vma = vma_rb_parent(vma);
 			visited++;
-			if (child == vma->rb_right) {
+			if (child == vma_rb_right(vma)) {
 				gap_start = vma->vm_prev ? vm_end_gap(vma->vm_prev) : 0;
 				goto check_current;
 			}
@@ -632,20 +476,21 @@ static int check_subtree(const struct vm_area_struct *n, const struct vm_area_st
 		*black_height = 1;
 		return 0;
 	}
-	if (n->rb_parent != parent)
+	if (vma_rb_parent(n) != parent)
 		return mm_error(msg, msglen, -1, "vma %#" PRIx64 "-%#" PRIx64 ": rb_parent wrong",
 				n->vm_start, n->vm_end);
-	if (n->rb_color == RB_RED && (rb_is_red(n->rb_left) || rb_is_red(n->rb_right)))
+	if (rb_color(&n->vm_rb) == RB_RED && ((n->vm_rb.rb_left && rb_color(n->vm_rb.rb_left) == RB_RED) ||
+					      (n->vm_rb.rb_right && rb_color(n->vm_rb.rb_right) == RB_RED)))
 		return mm_error(msg, msglen, -1, "vma %#" PRIx64 "-%#" PRIx64 ": red node with a red child",
 				n->vm_start, n->vm_end);
-	if (n->rb_left && n->rb_left->vm_start >= n->vm_start)
+	if (vma_rb_left(n) && vma_rb_left(n)->vm_start >= n->vm_start)
 		return mm_error(msg, msglen, -1, "vma %#" PRIx64 "-%#" PRIx64 ": left child not below it",
 				n->vm_start, n->vm_end);
-	if (n->rb_right && n->rb_right->vm_start <= n->vm_start)
+	if (vma_rb_right(n) && vma_rb_right(n)->vm_start <= n->vm_start)
 		return mm_error(msg, msglen, -1, "vma %#" PRIx64 "-%#" PRIx64 ": right child not above it",
 				n->vm_start, n->vm_end);
-	if (check_subtree(n->rb_left, n, nodes, &lh, msg, msglen) ||
-	    check_subtree(n->rb_right, n, nodes, &rh, msg, msglen))
+	if (check_subtree(vma_rb_left(n), n, nodes, &lh, msg, msglen) ||
+	    check_subtree(vma_rb_right(n), n, nodes, &rh, msg, msglen))
 		return -1;
 	if (lh != rh)
 		return mm_error(msg, msglen, -1, "vma %#" PRIx64 "-%#" PRIx64 ": black heights %d and %d",
@@ -655,26 +500,8 @@ static int check_subtree(const struct vm_area_struct *n, const struct vm_area_st
 				"vma %#" PRIx64 "-%#" PRIx64 ": rb_subtree_gap %#" PRIx64 ", recomputed %#" PRIx64,
 				n->vm_start, n->vm_end, n->rb_subtree_gap, vma_compute_subtree_gap(n));
 	(*nodes)++;
-	*black_height = lh + (n->rb_color == RB_BLACK);
+	*black_height = lh + (rb_color(&n->vm_rb) == RB_BLACK);
 	return 0;
-}
-
-static const struct vm_area_struct *rb_first_vma(const struct vm_area_struct *n)
-{
-	while (n && n->rb_left)
-		n = n->rb_left;
-	return n;
-}
-
-static const struct vm_area_struct *rb_next_vma(const struct vm_area_struct *n)
-{
-	const struct vm_area_struct *p;
-
-	if (n->rb_right)
-		return rb_first_vma(n->rb_right);
-	while ((p = n->rb_parent) && n == p->rb_right)
-		n = p;
-	return p;
 }
 
 int vma_check(const struct mm_struct *mm, char *msg, size_t msglen)
@@ -683,11 +510,11 @@ int vma_check(const struct mm_struct *mm, char *msg, size_t msglen)
 	uint64_t nr = 0, pages = 0, nodes = 0;
 	int bh;
 
-	if (mm->mm_rb && mm->mm_rb->rb_color != RB_BLACK)
+	if (mm->mm_rb.rb_node && rb_color(mm->mm_rb.rb_node) != RB_BLACK)
 		return mm_error(msg, msglen, -1, "mm %u: red root", mm->id);
-	if (check_subtree(mm->mm_rb, NULL, &nodes, &bh, msg, msglen))
+	if (check_subtree(vma_rb_root(mm), NULL, &nodes, &bh, msg, msglen))
 		return -1;
-	t = rb_first_vma(mm->mm_rb);
+	t = rb_vma(rb_first(&mm->mm_rb));
 	for (vma = mm->mmap; vma; prev = vma, vma = vma->vm_next) {
 		nr++;
 		if (vma->vm_mm != mm)
@@ -713,7 +540,7 @@ int vma_check(const struct mm_struct *mm, char *msg, size_t msglen)
 			return mm_error(msg, msglen, -1,
 					"vma %#" PRIx64 "-%#" PRIx64 ": tree order differs from the list",
 					vma->vm_start, vma->vm_end);
-		t = rb_next_vma(t);
+		t = rb_vma(rb_next(&t->vm_rb));
 		pages += vma_pages(vma);
 	}
 	if (t)

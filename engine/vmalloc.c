@@ -32,7 +32,6 @@
 #define VA_EXT_PAGES		0x8000u /* model-only flag: pages[] is host memory */
 #define VA_PAGE_ARRAY		0x4000u /* model-only flag: the page array of another area */
 
-enum { RB_RED, RB_BLACK };
 enum va_state { VA_UNUSED, VA_FREE, VA_BUSY, VA_PURGE };
 
 /*
@@ -46,9 +45,7 @@ struct vmap_area {
 		uint64_t subtree_max_size; /* free tree: largest va_size() in this subtree, bytes */
 		uint64_t pages_area;    /* busy: address of the vmalloc'ed page array, 0 if kmalloc'ed */
 	};
-	struct vmap_area *rb_parent;    /* parent node, NULL at the root */
-	struct vmap_area *rb_left;      /* lower addresses */
-	struct vmap_area *rb_right;     /* higher addresses */
+	struct rb_node rb_node;         /* in the tree `state` names, by address */
 	union {
 		pfn_t *pages;           /* busy with VA_EXT_PAGES: the pages, in order */
 		pfn_t inline_pages[NR_INLINE_PAGES]; /* busy, small: the pages */
@@ -56,7 +53,6 @@ struct vmap_area {
 	};
 	uint32_t nr_pages;              /* busy: pages allocated (all mapped once vmalloc returns) */
 	uint16_t flags;                 /* busy: VM_ALLOC | VM_NO_GUARD | VA_EXT_PAGES | VA_PAGE_ARRAY */
-	uint8_t rb_color;               /* RB_RED / RB_BLACK */
 	uint8_t state;                  /* enum va_state: which tree holds it */
 };
 _Static_assert(sizeof(struct vmap_area) == 64, "vmap_area should stay one cache line");
@@ -116,6 +112,22 @@ static void va_free(vmalloc_t *v, struct vmap_area *va)
 
 /* ---------------------------------------------------------------- augmented red-black tree */
 
+/* The area holding node, or NULL. */
+static inline struct vmap_area *va_of(const struct rb_node *node)
+{
+	return node ? rb_entry(node, struct vmap_area, rb_node) : NULL;
+}
+
+static inline struct vmap_area *va_left(const struct vmap_area *va) { return va_of(va->rb_node.rb_left); }
+static inline struct vmap_area *va_right(const struct vmap_area *va) { return va_of(va->rb_node.rb_right); }
+static inline struct vmap_area *va_parent(const struct vmap_area *va) { return va_of(rb_parent(&va->rb_node)); }
+static inline struct vmap_area *va_root(const struct vmap_root *root) { return va_of(root->root.rb_node); }
+static inline struct vmap_area *va_first(const struct vmap_root *root) { return va_of(rb_first(&root->root)); }
+static inline struct vmap_area *va_last(const struct vmap_root *root) { return va_of(rb_last(&root->root)); }
+static inline struct vmap_area *va_next(const struct vmap_area *va) { return va_of(rb_next(&va->rb_node)); }
+static inline struct vmap_area *va_prev(const struct vmap_area *va) { return va_of(rb_prev(&va->rb_node)); }
+static inline bool va_is_red(const struct vmap_area *va) { return va && rb_color(&va->rb_node) == RB_RED; }
+
 static inline uint64_t get_subtree_max_size(const struct vmap_area *va)
 {
 	return va ? va->subtree_max_size : 0;
@@ -124,8 +136,8 @@ static inline uint64_t get_subtree_max_size(const struct vmap_area *va)
 /* max3(va_size, left, right): RB_DECLARE_CALLBACKS_MAX's compute */
 static inline uint64_t compute_subtree_max_size(const struct vmap_area *va)
 {
-	uint64_t m = va_size(va), l = get_subtree_max_size(va->rb_left);
-	uint64_t r = get_subtree_max_size(va->rb_right);
+	uint64_t m = va_size(va), l = get_subtree_max_size(va_left(va));
+	uint64_t r = get_subtree_max_size(va_right(va));
 
 	if (l > m)
 		m = l;
@@ -147,220 +159,36 @@ static void augment_tree_propagate(vmalloc_t *v, struct vmap_area *va, struct vm
 		if (m == va->subtree_max_size)
 			break;
 		va->subtree_max_size = m;
-		va = va->rb_parent;
+		va = va_parent(va);
 	}
 	count(v, COST_VMAP_NODE, n);
 }
 
-static void rb_change_child(struct vmap_root *root, struct vmap_area *old, struct vmap_area *new,
-			    struct vmap_area *parent)
+/* The augmented callbacks of the free tree (RB_DECLARE_CALLBACKS_MAX); ctx is the vmalloc_t. */
+static void va_augment_propagate(struct rb_node *node, struct rb_node *stop, void *ctx)
 {
-	if (!parent)
-		root->rb_node = new;
-	else if (parent->rb_left == old)
-		parent->rb_left = new;
-	else
-		parent->rb_right = new;
+	augment_tree_propagate(ctx, va_of(node), va_of(stop));
 }
 
-/*
- * Rotations.  With augment, the node moving up covers the same set of areas
- * as the one moving down did, so it takes its value, and the one moving
- * down is recomputed (RB_DECLARE_CALLBACKS_MAX's rotate).
- */
-static void rb_rotate_left(struct vmap_root *root, struct vmap_area *x, bool augment)
+static void va_augment_copy(struct rb_node *old, struct rb_node *new, void *ctx)
 {
-	struct vmap_area *y = x->rb_right;
-
-	x->rb_right = y->rb_left;
-	if (y->rb_left)
-		y->rb_left->rb_parent = x;
-	y->rb_parent = x->rb_parent;
-	rb_change_child(root, x, y, x->rb_parent);
-	y->rb_left = x;
-	x->rb_parent = y;
-	if (augment) {
-		y->subtree_max_size = x->subtree_max_size;
-		x->subtree_max_size = compute_subtree_max_size(x);
-	}
+	(void)ctx;
+	va_of(new)->subtree_max_size = va_of(old)->subtree_max_size;
 }
 
-static void rb_rotate_right(struct vmap_root *root, struct vmap_area *x, bool augment)
+/* new moves up above old: it covers the same areas, so takes old's value */
+static void va_augment_rotate(struct rb_node *old, struct rb_node *new, void *ctx)
 {
-	struct vmap_area *y = x->rb_left;
-
-	x->rb_left = y->rb_right;
-	if (y->rb_right)
-		y->rb_right->rb_parent = x;
-	y->rb_parent = x->rb_parent;
-	rb_change_child(root, x, y, x->rb_parent);
-	y->rb_right = x;
-	x->rb_parent = y;
-	if (augment) {
-		y->subtree_max_size = x->subtree_max_size;
-		x->subtree_max_size = compute_subtree_max_size(x);
-	}
+	(void)ctx;
+	va_of(new)->subtree_max_size = va_of(old)->subtree_max_size;
+	va_of(old)->subtree_max_size = compute_subtree_max_size(va_of(old));
 }
 
-static inline bool rb_is_red(const struct vmap_area *va)
-{
-	return va && va->rb_color == RB_RED;
-}
-
-/* rb_insert_color() / rb_insert_augmented(): rebalance after linking z */
-static void rb_insert_color(struct vmap_root *root, struct vmap_area *z, bool augment)
-{
-	struct vmap_area *p, *g, *u;
-
-	while ((p = z->rb_parent) && p->rb_color == RB_RED) {
-		g = p->rb_parent;       /* a red node is never the root */
-		if (p == g->rb_left) {
-			u = g->rb_right;
-			if (rb_is_red(u)) {
-				p->rb_color = u->rb_color = RB_BLACK;
-				g->rb_color = RB_RED;
-				z = g;
-				continue;
-			}
-			if (z == p->rb_right) {
-				rb_rotate_left(root, p, augment);
-				z = p;
-				p = z->rb_parent;
-			}
-			p->rb_color = RB_BLACK;
-			g->rb_color = RB_RED;
-			rb_rotate_right(root, g, augment);
-		} else {
-			u = g->rb_left;
-			if (rb_is_red(u)) {
-				p->rb_color = u->rb_color = RB_BLACK;
-				g->rb_color = RB_RED;
-				z = g;
-				continue;
-			}
-			if (z == p->rb_left) {
-				rb_rotate_right(root, p, augment);
-				z = p;
-				p = z->rb_parent;
-			}
-			p->rb_color = RB_BLACK;
-			g->rb_color = RB_RED;
-			rb_rotate_left(root, g, augment);
-		}
-	}
-	root->rb_node->rb_color = RB_BLACK;
-}
-
-/* ____rb_erase_color(): x (maybe NULL) under xp lost one black */
-static void rb_erase_color(struct vmap_root *root, struct vmap_area *x, struct vmap_area *xp,
-			   bool augment)
-{
-	struct vmap_area *w;
-
-	while (x != root->rb_node && !rb_is_red(x)) {
-		if (x == xp->rb_left) {
-			w = xp->rb_right;
-			if (w->rb_color == RB_RED) {
-				w->rb_color = RB_BLACK;
-				xp->rb_color = RB_RED;
-				rb_rotate_left(root, xp, augment);
-				w = xp->rb_right;
-			}
-			if (!rb_is_red(w->rb_left) && !rb_is_red(w->rb_right)) {
-				w->rb_color = RB_RED;
-				x = xp;
-				xp = x->rb_parent;
-				continue;
-			}
-			if (!rb_is_red(w->rb_right)) {
-				w->rb_left->rb_color = RB_BLACK;
-				w->rb_color = RB_RED;
-				rb_rotate_right(root, w, augment);
-				w = xp->rb_right;
-			}
-			w->rb_color = xp->rb_color;
-			xp->rb_color = RB_BLACK;
-			w->rb_right->rb_color = RB_BLACK;
-			rb_rotate_left(root, xp, augment);
-		} else {
-			w = xp->rb_left;
-			if (w->rb_color == RB_RED) {
-				w->rb_color = RB_BLACK;
-				xp->rb_color = RB_RED;
-				rb_rotate_right(root, xp, augment);
-				w = xp->rb_left;
-			}
-			if (!rb_is_red(w->rb_left) && !rb_is_red(w->rb_right)) {
-				w->rb_color = RB_RED;
-				x = xp;
-				xp = x->rb_parent;
-				continue;
-			}
-			if (!rb_is_red(w->rb_left)) {
-				w->rb_right->rb_color = RB_BLACK;
-				w->rb_color = RB_RED;
-				rb_rotate_left(root, w, augment);
-				w = xp->rb_left;
-			}
-			w->rb_color = xp->rb_color;
-			xp->rb_color = RB_BLACK;
-			w->rb_left->rb_color = RB_BLACK;
-			rb_rotate_right(root, xp, augment);
-		}
-		x = root->rb_node;
-		break;
-	}
-	if (x)
-		x->rb_color = RB_BLACK;
-}
-
-static struct vmap_area *rb_first(const struct vmap_root *root)
-{
-	struct vmap_area *n = root->rb_node;
-
-	while (n && n->rb_left)
-		n = n->rb_left;
-	return n;
-}
-
-static struct vmap_area *rb_last(const struct vmap_root *root)
-{
-	struct vmap_area *n = root->rb_node;
-
-	while (n && n->rb_right)
-		n = n->rb_right;
-	return n;
-}
-
-static struct vmap_area *rb_next(const struct vmap_area *n)
-{
-	const struct vmap_area *p;
-
-	if (n->rb_right) {
-		n = n->rb_right;
-		while (n->rb_left)
-			n = n->rb_left;
-		return (struct vmap_area *)n;
-	}
-	while ((p = n->rb_parent) && n == p->rb_right)
-		n = p;
-	return (struct vmap_area *)p;
-}
-
-static struct vmap_area *rb_prev(const struct vmap_area *n)
-{
-	const struct vmap_area *p;
-
-	if (n->rb_left) {
-		n = n->rb_left;
-		while (n->rb_right)
-			n = n->rb_right;
-		return (struct vmap_area *)n;
-	}
-	while ((p = n->rb_parent) && n == p->rb_left)
-		n = p;
-	return (struct vmap_area *)p;
-}
+static const struct rb_augment_callbacks va_augment = {
+	.propagate = va_augment_propagate,
+	.copy = va_augment_copy,
+	.rotate = va_augment_rotate,
+};
 
 /*
  * link_va() / link_va_augment(): attach va as a leaf under parent (NULL:
@@ -370,24 +198,21 @@ static struct vmap_area *rb_prev(const struct vmap_area *n)
 static void link_va(vmalloc_t *v, struct vmap_root *root, struct vmap_area *va,
 		    struct vmap_area *parent, bool left, bool augment)
 {
-	va->rb_parent = parent;
-	va->rb_left = va->rb_right = NULL;
-	va->rb_color = RB_RED;
-	if (!parent)
-		root->rb_node = va;
-	else if (left)
-		parent->rb_left = va;
-	else
-		parent->rb_right = va;
+	rb_link_node(&va->rb_node, parent ? &parent->rb_node : NULL,
+		     !parent ? &root->root.rb_node :
+		     left ? &parent->rb_node.rb_left : &parent->rb_node.rb_right);
 	if (augment) {
 		uint64_t size = va_size(va), n = 0;
 
 		va->subtree_max_size = size;
-		for (struct vmap_area *p = parent; p && p->subtree_max_size < size; p = p->rb_parent, n++)
+		for (struct vmap_area *p = parent; p && p->subtree_max_size < size; p = va_parent(p), n++)
 			p->subtree_max_size = size;
 		count(v, COST_VMAP_NODE, n);
 	}
-	rb_insert_color(root, va, augment);
+	if (augment)            /* constant callbacks: the inline rebalancing calls them directly */
+		rb_insert_augmented(&va->rb_node, &root->root, &va_augment, v);
+	else
+		rb_insert_augmented(&va->rb_node, &root->root, NULL, v);
 	root->nr++;
 }
 
@@ -399,48 +224,11 @@ static void link_va(vmalloc_t *v, struct vmap_root *root, struct vmap_area *va,
  */
 static void unlink_va(vmalloc_t *v, struct vmap_root *root, struct vmap_area *z, bool augment)
 {
-	struct vmap_area *x, *xp, *y;
-	uint8_t y_color = z->rb_color;
-
-	if (!z->rb_left || !z->rb_right) {
-		x = z->rb_left ? z->rb_left : z->rb_right;
-		xp = z->rb_parent;
-		rb_change_child(root, z, x, xp);
-		if (x)
-			x->rb_parent = xp;
-		if (augment)
-			augment_tree_propagate(v, xp, NULL);
-	} else {
-		y = z->rb_right;
-		while (y->rb_left)
-			y = y->rb_left;
-		y_color = y->rb_color;
-		x = y->rb_right;
-		if (y->rb_parent == z) {
-			xp = y;
-		} else {
-			xp = y->rb_parent;
-			xp->rb_left = x;
-			if (x)
-				x->rb_parent = xp;
-			y->rb_right = z->rb_right;
-			y->rb_right->rb_parent = y;
-		}
-		rb_change_child(root, z, y, z->rb_parent);
-		y->rb_parent = z->rb_parent;
-		y->rb_left = z->rb_left;
-		y->rb_left->rb_parent = y;
-		y->rb_color = z->rb_color;
-		if (augment) {
-			y->subtree_max_size = z->subtree_max_size;
-			augment_tree_propagate(v, xp, y);
-			augment_tree_propagate(v, y, NULL);
-		}
-	}
-	if (y_color == RB_BLACK)
-		rb_erase_color(root, x, xp, augment);
+	if (augment)
+		rb_erase_augmented(&z->rb_node, &root->root, &va_augment, v);
+	else
+		rb_erase_augmented(&z->rb_node, &root->root, NULL, v);
 	root->nr--;
-	z->rb_parent = z->rb_left = z->rb_right = NULL;
 }
 
 /* ---------------------------------------------------------------- vmap_area trees */
@@ -453,7 +241,7 @@ static void unlink_va(vmalloc_t *v, struct vmap_root *root, struct vmap_area *z,
 static bool find_va_links(vmalloc_t *v, const struct vmap_area *va, struct vmap_root *root,
 			  struct vmap_area *from, struct vmap_area **parent, bool *left)
 {
-	struct vmap_area *n = from ? from : root->rb_node, *p = NULL;
+	struct vmap_area *n = from ? from : va_root(root), *p = NULL;
 	uint64_t visited = 0;
 
 	*left = false;
@@ -461,10 +249,10 @@ static bool find_va_links(vmalloc_t *v, const struct vmap_area *va, struct vmap_
 		visited++;
 		p = n;
 		if (va->va_end <= n->va_start) {
-			n = n->rb_left;
+			n = va_left(n);
 			*left = true;
 		} else if (va->va_start >= n->va_end) {
-			n = n->rb_right;
+			n = va_right(n);
 			*left = false;
 		} else {
 			count(v, COST_VMAP_NODE, visited);
@@ -479,15 +267,15 @@ static bool find_va_links(vmalloc_t *v, const struct vmap_area *va, struct vmap_
 /* __find_vmap_area(): the area of the tree containing addr, or NULL */
 static struct vmap_area *find_vmap_area(vmalloc_t *v, const struct vmap_root *root, uint64_t addr)
 {
-	struct vmap_area *n = root->rb_node;
+	struct vmap_area *n = va_root(root);
 	uint64_t visited = 0;
 
 	while (n) {
 		visited++;
 		if (addr < n->va_start)
-			n = n->rb_left;
+			n = va_left(n);
 		else if (addr >= n->va_end)
-			n = n->rb_right;
+			n = va_right(n);
 		else
 			break;
 	}
@@ -515,8 +303,8 @@ static struct vmap_area *merge_or_add_vmap_area(vmalloc_t *v, struct vmap_area *
 		return NULL;
 	}
 	if (parent) {
-		next = left ? parent : rb_next(parent);
-		prev = left ? rb_prev(parent) : parent;
+		next = left ? parent : va_next(parent);
+		prev = left ? va_prev(parent) : parent;
 	}
 	if (next && next->va_start == va->va_end) {
 		next->va_start = va->va_start;
@@ -570,31 +358,31 @@ static bool is_within_this_va(const struct vmap_area *va, uint64_t size, uint64_
 static struct vmap_area *find_vmap_lowest_match(vmalloc_t *v, uint64_t size, uint64_t align,
 						uint64_t vstart, bool adjust_search_size)
 {
-	struct vmap_area *node = v->free_root.rb_node, *va;
+	struct vmap_area *node = va_root(&v->free_root), *va;
 	uint64_t length = adjust_search_size ? size + align - 1 : size;
 	uint64_t visited = 0;
 
 	while (node) {
 		va = node;
 		visited++;
-		if (get_subtree_max_size(node->rb_left) >= length && vstart < va->va_start) {
-			node = node->rb_left;
+		if (get_subtree_max_size(va_left(node)) >= length && vstart < va->va_start) {
+			node = va_left(node);
 			continue;
 		}
 		if (is_within_this_va(va, size, align, vstart))
 			goto found;
-		if (get_subtree_max_size(node->rb_right) >= length) {
-			node = node->rb_right;
+		if (get_subtree_max_size(va_right(node)) >= length) {
+			node = va_right(node);
 			continue;
 		}
-		while ((node = node->rb_parent)) {
+		while ((node = va_parent(node))) {
 			va = node;
 			visited++;
 			if (is_within_this_va(va, size, align, vstart))
 				goto found;
-			if (get_subtree_max_size(node->rb_right) >= length && vstart <= va->va_start) {
+			if (get_subtree_max_size(va_right(node)) >= length && vstart <= va->va_start) {
 				vstart = va->va_start + 1;
-				node = node->rb_right;
+				node = va_right(node);
 				break;
 			}
 		}
@@ -761,17 +549,17 @@ static void purge_vmap_area_lazy(vmalloc_t *v)
 {
 	struct vmap_area *va, *list = NULL, **tail = &list;
 
-	if (!v->purge_root.rb_node)
+	if (!va_root(&v->purge_root))
 		return;
-	flush_tlb_kernel_range(v, rb_first(&v->purge_root)->va_start,
-			       rb_last(&v->purge_root)->va_end);
+	flush_tlb_kernel_range(v, va_first(&v->purge_root)->va_start,
+			       va_last(&v->purge_root)->va_end);
 	/* list_replace_init(&purge_vmap_area_list, &local_purge_list) */
-	for (va = rb_first(&v->purge_root); va; va = rb_next(va)) {
+	for (va = va_first(&v->purge_root); va; va = va_next(va)) {
 		*tail = va;
 		tail = &va->next;
 	}
 	*tail = NULL;
-	v->purge_root.rb_node = NULL;
+	v->purge_root.root.rb_node = NULL;
 	v->purge_root.nr = 0;
 	while ((va = list)) {
 		list = va->next;
@@ -997,10 +785,10 @@ void vm_unmap_aliases(vmalloc_t *v)
 
 uint64_t vmalloc_size(const vmalloc_t *v, uint64_t addr)
 {
-	const struct vmap_area *va = v->busy_root.rb_node;
+	const struct vmap_area *va = va_root(&v->busy_root);
 
 	while (va && !(addr >= va->va_start && addr < va->va_end))
-		va = addr < va->va_start ? va->rb_left : va->rb_right;
+		va = addr < va->va_start ? va_left(va) : va_right(va);
 	if (!va || va->va_start != addr)
 		return 0;
 	return (uint64_t)va->nr_pages << PAGE_SHIFT;
@@ -1082,8 +870,8 @@ static void destroy_busy(vmalloc_t *v, struct vmap_area *va)
 {
 	if (!va)
 		return;
-	destroy_busy(v, va->rb_left);
-	destroy_busy(v, va->rb_right);
+	destroy_busy(v, va_left(va));
+	destroy_busy(v, va_right(va));
 	for (uint32_t i = 0; i < va->nr_pages; i++)
 		free_pages(v->pm, va_pages(va)[i], 0, 0);
 	if (va->flags & VA_EXT_PAGES)
@@ -1093,7 +881,7 @@ static void destroy_busy(vmalloc_t *v, struct vmap_area *va)
 void vmalloc_destroy(vmalloc_t *v)
 {
 	if (v->pm) {
-		destroy_busy(v, v->busy_root.rb_node);
+		destroy_busy(v, va_root(&v->busy_root));
 		for (uint64_t i = 0; v->pte_table && i < v->nr_pud; i++) {
 			if (!v->pte_table[i])
 				continue;
@@ -1156,19 +944,19 @@ static int check_subtree(struct check_ctx *c, const char *tree, const struct vma
 		return check_fail(c, tree, va, "on the wrong tree");
 	if (va->va_start >= va->va_end)
 		return check_fail(c, tree, va, "empty or inverted");
-	if ((va->rb_left && va->rb_left->rb_parent != va) ||
-	    (va->rb_right && va->rb_right->rb_parent != va))
+	if ((va_left(va) && va_parent(va_left(va)) != va) ||
+	    (va_right(va) && va_parent(va_right(va)) != va))
 		return check_fail(c, tree, va, "child's parent link is wrong");
-	if (va->rb_color == RB_RED && (rb_is_red(va->rb_left) || rb_is_red(va->rb_right)))
+	if (rb_color(&va->rb_node) == RB_RED && (va_is_red(va_left(va)) || va_is_red(va_right(va))))
 		return check_fail(c, tree, va, "red node with a red child");
-	if (check_subtree(c, tree, va->rb_left, state, augment, &lh, nr) ||
-	    check_subtree(c, tree, va->rb_right, state, augment, &rh, nr))
+	if (check_subtree(c, tree, va_left(va), state, augment, &lh, nr) ||
+	    check_subtree(c, tree, va_right(va), state, augment, &rh, nr))
 		return -1;
 	if (lh != rh)
 		return check_fail(c, tree, va, "black heights of the subtrees differ");
 	if (augment && va->subtree_max_size != compute_subtree_max_size(va))
 		return check_fail(c, tree, va, "subtree_max_size differs from its recount");
-	*bh = lh + (va->rb_color == RB_BLACK);
+	*bh = lh + (rb_color(&va->rb_node) == RB_BLACK);
 	return 0;
 }
 
@@ -1180,13 +968,13 @@ static int check_tree(struct check_ctx *c, const char *tree, const struct vmap_r
 	uint64_t nr = 0;
 	unsigned bh;
 
-	if (root->rb_node && (root->rb_node->rb_parent || root->rb_node->rb_color != RB_BLACK))
-		return check_fail(c, tree, root->rb_node, "root has a parent or is red");
-	if (check_subtree(c, tree, root->rb_node, state, augment, &bh, &nr))
+	if (va_root(root) && (va_parent(va_root(root)) || rb_color(&va_root(root)->rb_node) != RB_BLACK))
+		return check_fail(c, tree, va_root(root), "root has a parent or is red");
+	if (check_subtree(c, tree, va_root(root), state, augment, &bh, &nr))
 		return -1;
 	if (nr != root->nr)
 		return check_fail(c, tree, NULL, "node count differs from the tree's count");
-	for (va = rb_first(root); va; prev = va, va = rb_next(va)) {
+	for (va = va_first(root); va; prev = va, va = va_next(va)) {
 		if (prev && prev->va_end > va->va_start)
 			return check_fail(c, tree, va, "overlaps or is out of order with the previous area");
 		if (prev && no_touch && prev->va_end == va->va_start)
@@ -1239,8 +1027,8 @@ static bool area_has_tables(const vmalloc_t *v, const struct vmap_area *va)
 static int check_areas(struct check_ctx *c)
 {
 	const vmalloc_t *v = c->v;
-	const struct vmap_area *a[3] = { rb_first(&v->free_root), rb_first(&v->busy_root),
-					 rb_first(&v->purge_root) };
+	const struct vmap_area *a[3] = { va_first(&v->free_root), va_first(&v->busy_root),
+					 va_first(&v->purge_root) };
 	uint64_t addr = v->vmalloc_start, pages = 0, lazy = 0;
 	int64_t nr_arrays = 0;          /* page arrays referenced - page array areas */
 	char buf[160];
@@ -1262,7 +1050,7 @@ static int check_areas(struct check_ctx *c)
 			return check_fail(c, "range", va, buf);
 		}
 		addr = va->va_end;
-		a[k] = rb_next(va);
+		a[k] = va_next(va);
 		if (va->state == VA_PURGE) {
 			lazy += va_size(va) >> PAGE_SHIFT;
 			continue;
@@ -1276,11 +1064,11 @@ static int check_areas(struct check_ctx *c)
 		if (!area_has_tables(v, va))
 			return check_fail(c, "busy", va, "mapped without page tables");
 		if (va->pages_area) {
-			const struct vmap_area *pa = v->busy_root.rb_node;
+			const struct vmap_area *pa = va_root(&v->busy_root);
 			uint64_t want = (va->nr_pages * KERNEL_PTR_SIZE + PAGE_SIZE - 1) >> PAGE_SHIFT;
 
 			while (pa && pa->va_start != va->pages_area)
-				pa = va->pages_area < pa->va_start ? pa->rb_left : pa->rb_right;
+				pa = va->pages_area < pa->va_start ? va_left(pa) : va_right(pa);
 			if (!pa || !(pa->flags & VA_PAGE_ARRAY) || pa->nr_pages != want)
 				return check_fail(c, "busy", va, "page array area missing or wrong");
 			nr_arrays++;
@@ -1370,7 +1158,7 @@ void dump_vmallocinfo(const vmalloc_t *v, FILE *f)
 	const struct vmap_area *va;
 	uint32_t node_pages[MAX_NUMNODES];
 
-	for (va = rb_first(&v->busy_root); va; va = rb_next(va)) {
+	for (va = va_first(&v->busy_root); va; va = va_next(va)) {
 		const pfn_t *pages = va_pages(va);
 
 		fprintf(f, "0x%016llx-0x%016llx %7lld", (unsigned long long)va->va_start,
@@ -1390,9 +1178,9 @@ void dump_vmallocinfo(const vmalloc_t *v, FILE *f)
 				fprintf(f, " N%u=%u", n, node_pages[n]);
 		fputc('\n', f);
 	}
-	if (!v->busy_root.rb_node)
+	if (!va_root(&v->busy_root))
 		return;
-	for (va = rb_first(&v->purge_root); va; va = rb_next(va))
+	for (va = va_first(&v->purge_root); va; va = va_next(va))
 		fprintf(f, "0x%016llx-0x%016llx %7lld unpurged vm_area\n",
 			(unsigned long long)va->va_start, (unsigned long long)va->va_end,
 			(long long)va_size(va));

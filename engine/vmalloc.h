@@ -58,6 +58,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "engine/rbtree.h"
 #include "engine/gfp.h"
 #include "engine/phys.h"
 
@@ -83,9 +84,9 @@ void vmalloc_config_default(struct vmalloc_config *cfg);
 struct vmap_area;                       /* one area of the range (vmalloc.c) */
 struct vmap_chunk;                      /* host memory for vmap_area objects (vmalloc.c) */
 
-/* A tree of vmap_areas by address (a red-black tree; kernel: struct rb_root). */
+/* A tree of vmap_areas by address (kernel: struct rb_root) and its size. */
 struct vmap_root {
-	struct vmap_area *rb_node;      /* root node, NULL if empty */
+	struct rb_root root;            /* the areas, by address (engine/rbtree.h) */
 	uint64_t nr;                    /* areas on the tree */
 };
 
