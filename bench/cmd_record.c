@@ -33,15 +33,9 @@
 
 #include "bench/cli.h"
 #include "bench/perf_record.h"
+#include "traces/trace_merge.h"
 #include "workloads/record_finalize.h"
 #include "workloads/recorder/rec_raw.h"
-
-#if __has_include("traces/trace_merge.h")
-#include "traces/trace_merge.h"
-#define HAVE_TRACE_MERGE 1
-#else
-#define HAVE_TRACE_MERGE 0
-#endif
 
 extern char **environ;
 
@@ -301,18 +295,28 @@ static int record_kernel(char *const argv[], char *const env[], const char *tmp,
 	}
 	if (!user)
 		return 0;
-#if HAVE_TRACE_MERGE
+	/*
+	 * Both levels see the program's own mmap, munmap, mremap, mprotect,
+	 * madvise and brk calls, and its forks, execs and exits.  The kernel
+	 * sees every one (also ld.so's and libc's internal calls, which the
+	 * recorder cannot), as they happened (a failed exec is no EXEC), and
+	 * in order with the child's first steps (sched_process_fork fires in
+	 * the parent before the child runs; the recorder writes FORK when
+	 * fork() returns), so the user level's copies are dropped
+	 * (merge.dropped.input0 counts them).
+	 */
 	const char *inputs[2] = { user_trace, kernel_trace };
-	if (trace_merge(out, inputs, 2, &err)) {
+	const uint64_t drop[2] = {
+		TRACE_TYPE_BIT(TRACE_MMAP) | TRACE_TYPE_BIT(TRACE_MUNMAP) |
+		TRACE_TYPE_BIT(TRACE_MREMAP) | TRACE_TYPE_BIT(TRACE_MPROTECT) |
+		TRACE_TYPE_BIT(TRACE_MADVISE) | TRACE_TYPE_BIT(TRACE_BRK) |
+		TRACE_TYPE_BIT(TRACE_FORK) | TRACE_TYPE_BIT(TRACE_EXEC) | TRACE_TYPE_BIT(TRACE_EXIT), 0,
+	};
+	if (trace_merge_drop(out, inputs, drop, 2, &err)) {
 		cli_trace_error(&err);
 		return -1;
 	}
 	return 0;
-#else
-	fprintf(stderr, "mmbench record: --kernel with the user level needs trace_merge "
-		"(traces/trace_merge.c), not built yet; use --no-user\n");
-	return -1;
-#endif
 }
 
 int cmd_record(int argc, char **argv)

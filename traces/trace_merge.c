@@ -19,6 +19,8 @@ struct merge_input {
 	bool have;
 	uint64_t shift;         /* ns added to ts */
 	trace_bounds_t base;    /* id offsets */
+	uint64_t drop;          /* TRACE_TYPE_BIT()s left out */
+	uint64_t nr_dropped;
 };
 
 struct merge_meta {
@@ -125,10 +127,16 @@ static int shift_ids(trace_event_t *ev, const trace_bounds_t *b)
 	}
 }
 
-/* Read input i's next event into in->ev; -1 with *err on a reader error. */
+/*
+ * Read input i's next event that is not dropped into in->ev; -1 with *err on
+ * a reader error.
+ */
 static int advance(struct merge_input *in, trace_error_t *err)
 {
-	int rc = trace_next(in->r, &in->ev);
+	int rc;
+
+	while ((rc = trace_next(in->r, &in->ev)) == 1 && (in->drop & TRACE_TYPE_BIT(in->ev.type)))
+		in->nr_dropped++;
 	if (rc < 0) {
 		*err = *trace_reader_error(in->r);
 		return -1;
@@ -144,6 +152,12 @@ static int advance(struct merge_input *in, trace_error_t *err)
 
 int trace_merge(const char *out, const char *const *inputs, size_t nr_inputs,
 		trace_error_t *err)
+{
+	return trace_merge_drop(out, inputs, NULL, nr_inputs, err);
+}
+
+int trace_merge_drop(const char *out, const char *const *inputs, const uint64_t *drop,
+		     size_t nr_inputs, trace_error_t *err)
 {
 	struct merge_input *in;
 	struct merge_meta meta = { 0 };
@@ -162,6 +176,7 @@ int trace_merge(const char *out, const char *const *inputs, size_t nr_inputs,
 		return trace_error_set(err, out, TRACE_NO_EVENT, 0, "out of memory");
 	for (size_t i = 0; i < nr_inputs; i++) {
 		in[i].name = inputs[i];
+		in[i].drop = drop ? drop[i] : 0;
 		in[i].r = trace_open(inputs[i], err);
 		if (!in[i].r)
 			goto out;
@@ -239,6 +254,17 @@ int trace_merge(const char *out, const char *const *inputs, size_t nr_inputs,
 		}
 		if (advance(best, err))
 			goto out;
+	}
+	for (size_t i = 0; i < nr_inputs; i++) {
+		char key[40], value[24];
+		if (!in[i].nr_dropped)
+			continue;
+		snprintf(key, sizeof(key), "merge.dropped.input%zu", i);
+		snprintf(value, sizeof(value), "%" PRIu64, in[i].nr_dropped);
+		if (trace_writer_add_meta(w, key, value)) {
+			*err = *trace_writer_error(w);
+			goto out;
+		}
 	}
 	rc = trace_writer_close(w, err);
 	w = NULL;

@@ -35,4 +35,17 @@
 int trace_merge(const char *out, const char *const *inputs, size_t nr_inputs,
 		trace_error_t *err);
 
+/* TRACE_TYPE_BIT(TRACE_MMAP) | ...: a set of event types for trace_merge_drop(). */
+#define TRACE_TYPE_BIT(type) (1ull << (type))
+
+/*
+ * trace_merge(), except that input i's events whose type is in drop[i] (a set
+ * of TRACE_TYPE_BIT()s; drop may be NULL) are left out, and counted in the
+ * output's trailer metadata as "merge.dropped.inputN" when any were.  Used
+ * where two inputs saw the same calls: `mmbench record --kernel` keeps the
+ * kernel's mm syscalls and drops the user level's copies of them.
+ */
+int trace_merge_drop(const char *out, const char *const *inputs, const uint64_t *drop,
+		     size_t nr_inputs, trace_error_t *err);
+
 #endif /* MMBENCH_TRACE_MERGE_H */

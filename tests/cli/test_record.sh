@@ -29,7 +29,8 @@
 #   g. usage errors exit 2; a missing command exits 127; --kernel without
 #      a usable perf exits 1 without running the command; with perf,
 #      --kernel --no-user writes a readable trace and --kernel merges the
-#      user and kernel events of a program that aborts (exit 134 kept).
+#      user and kernel events of a program that aborts (exit 134 kept), and
+#      keeps one copy of the forks, execs, exits and mm syscalls both see.
 set -u
 
 # shellcheck source=tests/cli/lib.sh
@@ -282,6 +283,18 @@ elif [ "$rc" -eq 0 ] && [ -e "$TMP/kernel-ran" ] && "$MMBENCH" info "$TMP/k.mmt"
 		pass "g: --kernel: user and kernel events merged ($(count "$t" ALLOC) ALLOC, $(count "$t" FAULT) FAULT), exit 134 kept"
 	else
 		fail "g: --kernel: exit $rc, ALLOC $(count "$t" ALLOC): $(first_line "$TMP/kern.err")"
+	fi
+	# both levels see fork, exec, exit and the mm syscalls: one copy is kept
+	# (sh's own EXEC is perf's start of the command: 3 EXEC, 2 FORK)
+	run record --kernel -o "$TMP/kfork.mmt" -- sh -c "/bin/true; /bin/true"
+	t=$TMP/kfork.mmt
+	procs=$(info_field "$t" processes 2>/dev/null)
+	dups=$("$MMBENCH" dump "$t" 2>/dev/null | awk '$4 ~ /^(FORK|EXEC|EXIT|MMAP)$/ { $1 = ""; print }' | sort | uniq -d | wc -l)
+	if [ "$rc" -eq 0 ] && [ "${procs:-0}" -eq 3 ] && [ "$(count "$t" FORK)" -eq 2 ] &&
+	   [ "$(count "$t" EXEC)" -eq 3 ] && [ "$dups" -eq 0 ] && [ "$(meta "$t" merge.dropped.input0)" -gt 0 ]; then
+		pass "g: --kernel: fork, exec, exit and mm syscalls once each (the user level's copies dropped)"
+	else
+		fail "g: --kernel: $procs processes, $(count "$t" FORK) FORK, $(count "$t" EXEC) EXEC, $dups duplicated events: $(first_line "$TMP/err")"
 	fi
 else
 	fail "g: --kernel: exit $rc: $(first_line "$TMP/err")"

@@ -122,6 +122,38 @@ Test(merge, aligned_ordered_and_ids_shifted)
 	trace_close(r);
 }
 
+/* record --kernel: the user level's copies of the mm syscalls are dropped */
+Test(merge, drop_leaves_out_and_counts_types)
+{
+	char a[128], b[128], out[128];
+	const char *in[2] = { b, a };
+	const uint64_t drop[2] = { TRACE_TYPE_BIT(TRACE_MMAP) | TRACE_TYPE_BIT(TRACE_PAGE_ALLOC), 0 };
+	trace_error_t err;
+	from_text("a.mmt", text_a);
+	from_text("b.mmt", text_b);
+	path_of(a, sizeof(a), "a.mmt");
+	path_of(b, sizeof(b), "b.mmt");
+	path_of(out, sizeof(out), "d.mmt");
+	cr_assert_eq(trace_merge_drop(out, in, drop, 2, &err), 0, "%s", err.reason);
+
+	trace_reader_t *r = trace_open(out, &err);
+	cr_assert_not_null(r, "%s", err.reason);
+	const trace_summary_t *s = trace_summary(r);
+	cr_assert_eq(s->nr_events, 7, "9 less b's MMAP and PAGE_ALLOC");
+	cr_assert_eq(s->nr_by_type[TRACE_MMAP], 0);
+	cr_assert_eq(s->nr_by_type[TRACE_PAGE_ALLOC], 1, "a's, not dropped");
+	cr_assert_eq(s->nr_by_type[TRACE_ALLOC], 4);
+	trace_close(r);
+	r = trace_open(out, &err);
+	cr_assert_not_null(r, "%s", err.reason);
+	trace_event_t ev;
+	while (trace_next(r, &ev) == 1)
+		;
+	cr_assert_str_eq(trace_meta_get(r, "merge.dropped.input0"), "2");
+	cr_assert_null(trace_meta_get(r, "merge.dropped.input1"));
+	trace_close(r);
+}
+
 Test(merge, error_names_the_input)
 {
 	char a[128], bad[128], out[128];
