@@ -44,6 +44,7 @@ TRACE_SRCS := traces/trace.c traces/trace_writer.c traces/trace_reader.c \
 	traces/text.c traces/trace_info.c
 TRACE_SRCS += traces/import_perf.c
 TRACE_SRCS += traces/trace_merge.c
+TRACE_SRCS += traces/import_lackey.c
 WORKLOAD_SRCS := workloads/generate.c workloads/generate_kernel.c workloads/gen_common.c
 WORKLOAD_SRCS += workloads/record_finalize.c
 # engine/: one module a line
@@ -70,6 +71,7 @@ ENGINE_SRCS += engine/rmap.c
 ENGINE_SRCS += engine/filemap.c
 ENGINE_SRCS += engine/huge_memory.c
 ENGINE_SRCS += engine/tlb.c
+ENGINE_SRCS += engine/vm_check.c
 # bench/ modules shared by mmbench, the baseline runner and the unit tests
 BENCH_SRCS := bench/cli.c
 BENCH_SRCS += bench/results.c
@@ -108,19 +110,23 @@ UNIT_SRCS += tests/unit/test_cma.c
 UNIT_SRCS += tests/unit/test_policy.c
 UNIT_SRCS += tests/unit/test_hwcounters.c
 UNIT_SRCS += tests/unit/test_hist.c
+UNIT_SRCS += tests/unit/test_clock.c
 UNIT_SRCS += tests/unit/test_vmalloc.c
 UNIT_SRCS += tests/unit/test_slub.c
 UNIT_SRCS += tests/unit/test_vma.c
 UNIT_SRCS += tests/unit/test_memory.c
 UNIT_SRCS += tests/unit/test_record_finalize.c
 UNIT_SRCS += tests/unit/test_tlb.c
+UNIT_SRCS += tests/unit/test_vm_check.c
 UNIT_SRCS += tests/unit/test_report.c
 UNIT_SRCS += tests/unit/test_compare.c
 UNIT_SRCS += tests/unit/test_perf_record.c
 UNIT_SRCS += tests/unit/test_import_perf.c
 UNIT_SRCS += tests/unit/test_trace_merge.c
+UNIT_SRCS += tests/unit/test_import_lackey.c
 FUZZ_TARGETS := fuzz_trace fuzz_text fuzz_policy
 FUZZ_TARGETS += fuzz_perf
+FUZZ_TARGETS += fuzz_lackey
 
 LIB_SRCS := $(TRACE_SRCS) $(WORKLOAD_SRCS) $(ENGINE_SRCS) $(BENCH_SRCS) $(REPORT_SRCS)
 LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
@@ -131,7 +137,7 @@ MMBENCH := $(O)/mmbench
 UNIT := $(O)/unit_tests
 
 # ---------------------------------------------------------------- targets
-.PHONY: all test unit cli-test browser-test bench microbench fuzz fuzz-smoke deps depcheck clean help
+.PHONY: all test unit cli-test browser-test bench microbench fuzz fuzz-smoke deps depcheck corpus clean help
 
 all: $(MMBENCH) $(O)/mmbench-native $(O)/libmmbench-record.so
 
@@ -205,19 +211,37 @@ $(O)/tests/progs/rec_prog: tests/progs/rec_prog.c | depcheck
 	@mkdir -p $(@D)
 	$(CC) $(filter-out $(SANFLAGS),$(CFLAGS)) $< -lpthread -o $@
 
+# The golden /proc/PID/maps program (tests/cli/test_vm.sh): a fixed
+# mmap / mprotect / mremap / munmap sequence at fixed addresses.
+$(O)/tests/progs/maps_prog: tests/progs/maps_prog.c | depcheck
+	@mkdir -p $(@D)
+	$(CC) $(filter-out $(SANFLAGS),$(CFLAGS)) $< -o $@
+
+# The lackey test program (tests/cli/test_import_lackey.sh): static, no libc,
+# so valgrind --tool=lackey traces a few hundred accesses, not 160,000.
+$(O)/tests/progs/lackey_prog: tests/progs/lackey_prog.c | depcheck
+	@mkdir -p $(@D)
+	$(CC) -O1 -g -static -nostdlib -fno-pie -no-pie -fno-stack-protector -fcf-protection=none $< -o $@
+
 # Unit tests (Criterion; its closing "Synthesis" line is the verdict) and the
 # command-line tests, in this configuration.
 unit: $(UNIT)
 	$(UNIT) --jobs=2
 
-cli-test: $(MMBENCH) $(O)/mmbench-native $(O)/libmmbench-record.so $(O)/tests/progs/rec_prog
+cli-test: $(MMBENCH) $(O)/mmbench-native $(O)/libmmbench-record.so $(O)/tests/progs/rec_prog \
+		$(O)/tests/progs/maps_prog
+cli-test: $(O)/tests/progs/lackey_prog
 	tests/cli/run.sh $(MMBENCH)
 	tests/cli/test_replay.sh $(MMBENCH)
+	tests/cli/test_replay_seed.sh $(MMBENCH)
 	tests/cli/test_import_perf.sh $(MMBENCH)
+	tests/cli/test_import_lackey.sh $(MMBENCH)
 	tests/cli/test_baseline.sh $(MMBENCH)
 	tests/cli/test_record.sh $(MMBENCH)
 	tests/cli/test_report.sh $(MMBENCH)
 	tests/cli/test_suite.sh $(MMBENCH)
+	tests/cli/test_vm.sh $(MMBENCH)
+	tests/cli/test_corpus.sh $(MMBENCH)
 
 # The HTML report in headless Debian chromium from file:// (tests/browser/);
 # its screenshot is kept in $(O)/report-screenshot.png.
@@ -292,6 +316,13 @@ bench:
 	echo "bench: report $(BENCH_OUT)/index.html, results $(BENCH_OUT)/results.csv, run context $(BENCH_OUT)/summary.json" && \
 	echo "bench: wall time $$(( $$(date +%s) - start )) s" && exit $$rc
 
+# Record the bundled corpus into traces/corpus/ and rewrite its MANIFEST.md
+# (workloads/corpus/record-corpus.sh).  CORPUS="NAME...": only those traces;
+# without it all, the *-kernel ones skipped when root or perf is missing.
+CORPUS ?=
+corpus: $(MMBENCH) $(O)/libmmbench-record.so
+	workloads/corpus/record-corpus.sh $(MMBENCH) $(CORPUS)
+
 clean:
 	rm -rf build
 
@@ -303,6 +334,8 @@ help:
 	@echo "  bench       install missing packages, build, microbenchmarks, the default suite and"
 	@echo "              the HTML report into $(BENCH_OUT)/ (BENCH_JOBS=2)"
 	@echo "  microbench  Google Benchmark microbenchmarks -> $(O)/microbench.json"
+	@echo "  corpus      record traces/corpus/*.mmt and MANIFEST.md again (CORPUS=\"NAME...\": only those;"
+	@echo "              the *-kernel ones need root and perf)"
 	@echo "  fuzz        run each libFuzzer target for FUZZ_TIME seconds (default 60)"
 	@echo "  deps        install the Debian packages in deps/debian.txt (apt-get, as root)"
 	@echo "  clean       remove build/"

@@ -52,6 +52,7 @@ void clock_calibrate(struct clock_cal *cal, unsigned ms)
 		cal->ns_per_tick = (double)(t1 - t0) / (double)(c1 - c0);
 		cal->tsc_ghz = 1.0 / cal->ns_per_tick;
 	}
+	cal->ns_mult = (uint64_t)(cal->ns_per_tick * 4294967296.0 + 0.5);
 	c0 = clock_ticks();
 	for (int i = 0; i < N; i++)
 		sink += clock_ticks();

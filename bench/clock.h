@@ -22,8 +22,9 @@
 struct clock_cal {
 	bool tsc;               /* ticks are TSC cycles, else ns of CLOCK_MONOTONIC */
 	double ns_per_tick;     /* ns per tick (1.0 without TSC) */
+	uint64_t ns_mult;       /* ns_per_tick in 32.32 fixed point, for clock_ticks_to_ns() */
 	double tsc_ghz;         /* TSC frequency, GHz (0 without TSC) */
-	double overhead_ns;     /* cost of one back-to-back reading, ns (what each measured event pays) */
+	double overhead_ns;     /* cost of one back-to-back reading, ns */
 };
 
 extern bool clock_use_tsc;      /* set by clock_calibrate() */
@@ -45,6 +46,55 @@ static inline uint64_t clock_ticks(void)
 		return __rdtsc();
 #endif
 	return clock_mono_ns();
+}
+
+/*
+ * ticks (a difference of two clock_ticks() readings) in ns, rounded down:
+ * ticks * ns_per_tick in 32.32 fixed point, one 64x64->128 multiply instead
+ * of a conversion to double and back (exact without TSC, where ns_mult is
+ * 2^32).  Differences up to 2^64 ticks are fine.
+ */
+static inline uint64_t clock_ticks_to_ns(const struct clock_cal *cal, uint64_t ticks)
+{
+	return (uint64_t)(((unsigned __int128)ticks * cal->ns_mult) >> 32);
+}
+
+/*
+ * Modeled cycles to ns at a whole number of MHz without a division per
+ * event: cyc2ns_exact() returns exactly cycles * 1000 / mhz (64-bit
+ * arithmetic, rounded down, the product wrapping as it would), which is
+ * what policy_cycles_to_ns() computes, so modeled histograms do not change.
+ *
+ * How: with m = floor(2^64 / mhz) + 1 (2^64 / mhz when mhz is a power of
+ * two) and e = m * mhz - 2^64 (0 <= e < mhz), (n * m) >> 64 is
+ * floor(n / mhz) whenever n * e < 2^64 -- n = q * mhz + r gives
+ * n * m / 2^64 = q + (r + n * e / 2^64) / mhz and r <= mhz - 1.  mhz is at
+ * most 2^14 (policy.c allows 100..10000), so every n below 2^50 qualifies;
+ * larger n (a single event of 10^12 modeled cycles) take the division.
+ */
+struct cyc2ns {
+	uint64_t mult;          /* floor(2^64 / mhz) + 1, or 2^64 / mhz for a power of two */
+	uint64_t exact_below;   /* n below this take the multiply: 2^50, 0 for mhz 1 */
+	uint32_t mhz;
+};
+
+/* Set c up for mhz (1..16384; policy.c keeps cpu_mhz in 100..10000). */
+static inline void cyc2ns_init(struct cyc2ns *c, uint32_t mhz)
+{
+	/* (2^64 - 1) / mhz + 1: either value of mult above; 2^64 overflows for mhz 1 */
+	c->mhz = mhz;
+	c->mult = mhz > 1 ? UINT64_MAX / mhz + 1 : 0;
+	c->exact_below = mhz > 1 ? 1ull << 50 : 0;
+}
+
+/* cycles * 1000 / mhz, rounded down, as uint64_t arithmetic computes it. */
+static inline uint64_t cyc2ns_exact(const struct cyc2ns *c, uint64_t cycles)
+{
+	uint64_t n = cycles * 1000u;
+
+	if (__builtin_expect(n < c->exact_below, 1))
+		return (uint64_t)(((unsigned __int128)n * c->mult) >> 64);
+	return n / c->mhz;
 }
 
 /*

@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "bench/cli.h"
+#include "traces/import_lackey.h"
 #include "traces/import_perf.h"
 #include "traces/text.h"
 #include "traces/trace_info.h"
@@ -20,7 +21,7 @@
 
 /*
  * Parse the options of a command that takes only [-o FILE] and [--help]
- * (import, dump) into *out.  Returns -1 to go on with the positional
+ * (dump) into *out.  Returns -1 to go on with the positional
  * arguments at argv[optind], else the exit code to return (help printed, or
  * a usage error).
  */
@@ -115,29 +116,72 @@ int cmd_generate(int argc, char **argv)
 static const char import_usage[] =
 	"usage: mmbench import text FILE -o TRACE\n"
 	"       mmbench import perf-script FILE -o TRACE\n"
+	"       mmbench import lackey FILE [--sample N] [--pid N] -o TRACE\n"
 	"Convert the text form (as `mmbench dump` prints it; FILE may be -) into a\n"
 	"binary trace.  perf-script reads `perf script -F comm,pid,tid,cpu,time,\n"
 	"event,trace --ns` output of kernel tracepoints (README: Kernel traces);\n"
-	"what it skips is summed up on stderr.\n";
+	"what it skips is summed up on stderr.\n"
+	"lackey reads `valgrind --tool=lackey --trace-mem=yes` output (its log, or\n"
+	"a stream mixing it with the program's output) into ACCESS events, one per\n"
+	"4 KiB page an access touches; ts is the record's index, not a time.\n"
+	"  --sample N   keep one lackey record in N (records 0, N, 2N, ...)\n"
+	"  --pid N      pid of accesses before any ==PID== line (default 1)\n";
 
 int cmd_import(int argc, char **argv)
 {
-	const char *out;
-	int rc = parse_output_opts(argc, argv, import_usage, &out);
-	if (rc >= 0)
-		return rc;
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "sample", required_argument, NULL, 's' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	lackey_import_opts_t lopts = { .summary = stderr };
+	const char *out = NULL, *lackey_opt = NULL;
+	uint64_t v;
+	int c;
+	FOR_EACH_OPT(c, argc, argv, "o:h", opts) {
+		switch (c) {
+		case 'o':
+			out = optarg;
+			break;
+		case 's':
+			if (cli_parse_u64(optarg, &v) || v < 1)
+				return cli_usage_error("import", "--sample takes a whole number >= 1, not '%s'",
+						       optarg);
+			lopts.sample_every = v;
+			lackey_opt = "--sample";
+			break;
+		case 'p':
+			if (cli_parse_u64(optarg, &v) || v < 1 || v > INT32_MAX)
+				return cli_usage_error("import", "--pid takes a pid from 1 to %d, not '%s'",
+						       INT32_MAX, optarg);
+			lopts.pid = (uint32_t)v;
+			lackey_opt = "--pid";
+			break;
+		case 'h':
+			fputs(import_usage, stdout);
+			return EXIT_OK;
+		default:
+			return cli_usage_error("import", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
 	if (optind != argc - 2)
 		return cli_usage_error("import", "expected a format and a file");
-	bool perf = !strcmp(argv[optind], "perf-script");
-	if (!perf && strcmp(argv[optind], "text"))
-		return cli_usage_error("import", "unknown format '%s' (known: text, perf-script)",
-				       argv[optind]);
+	const char *fmt = argv[optind], *in = argv[optind + 1];
+	bool perf = !strcmp(fmt, "perf-script"), lackey = !strcmp(fmt, "lackey");
+	if (!perf && !lackey && strcmp(fmt, "text"))
+		return cli_usage_error("import", "unknown format '%s' (known: text, perf-script, lackey)",
+				       fmt);
+	if (lackey_opt && !lackey)
+		return cli_usage_error("import", "%s is an option of the lackey format only", lackey_opt);
 	if (!out)
 		return cli_usage_error("import", "missing -o TRACE");
 	trace_error_t err;
 	perf_import_opts_t popts = { .summary = stderr };
-	if (perf ? perf_import(argv[optind + 1], out, &popts, &err) :
-		   text_import(argv[optind + 1], out, NULL, &err))
+	if (perf ? perf_import(in, out, &popts, &err) :
+	    lackey ? lackey_import(in, out, &lopts, &err) :
+		     text_import(in, out, NULL, &err))
 		return cli_trace_error(&err);
 	return EXIT_OK;
 }

@@ -57,6 +57,8 @@ int hist_init(hist_t *h, uint64_t highest, int sigfigs)
 	h->sub_bucket_half_count = h->sub_bucket_count / 2;
 	h->sub_bucket_mask = (uint64_t)(h->sub_bucket_count - 1) << h->unit_magnitude;
 	h->bucket_shift = h->unit_magnitude + h->sub_bucket_half_count_magnitude + 1;
+	/* index == value below sub_bucket_count only while unit_magnitude is 0 */
+	h->fast_max = h->sub_bucket_mask < highest ? h->sub_bucket_mask : highest;
 	h->bucket_count = buckets_needed_to_cover_value(highest, h->sub_bucket_count,
 							h->unit_magnitude);
 	h->counts_len = (h->bucket_count + 1) * h->sub_bucket_half_count;

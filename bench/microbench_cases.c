@@ -648,3 +648,118 @@ uint64_t mb_access_hits(mb_fault_t *m, unsigned flags, uint64_t n)
 			FAULT_SPURIOUS;
 	return hits;
 }
+
+uint64_t mb_anon_map(mb_fault_t *m, uint64_t pages)
+{
+	int64_t a = do_mmap(&m->vs, m->mm, 0, pages << PAGE_SHIFT, MM_PROT_READ | MM_PROT_WRITE,
+			    MM_MAP_PRIVATE | MM_MAP_ANONYMOUS, VM_FILE_NONE, 0, 0);
+
+	return a < 0 ? 0 : (uint64_t)a;
+}
+
+uint64_t mb_anon_fault_region(mb_fault_t *m, uint64_t addr, uint64_t pages)
+{
+	uint64_t failed = 0;
+
+	for (uint64_t p = 0; p < pages; p++)
+		failed += mm_access(&m->vs, m->mm, addr + (p << PAGE_SHIFT), FAULT_FLAG_WRITE | FAULT_FLAG_USER,
+				    0) != FAULT_ANON;
+	return failed;
+}
+
+int mb_anon_unmap(mb_fault_t *m, uint64_t addr, uint64_t pages)
+{
+	return do_munmap(&m->vs, m->mm, addr, pages << PAGE_SHIFT, 0) ? -1 : 0;
+}
+
+/* ---------------------------------------------------------------- fork (engine/mmap.c mm_fork) */
+
+struct mb_fork {
+	phys_t pm;
+	vmsys_t vs;
+	struct mm_struct *mm;           /* the parent */
+	struct mm_struct *child;        /* the last fork's, until mb_fork_reset() */
+	uint64_t addr, pages;           /* the populated mapping */
+};
+
+mb_fork_t *mb_fork_make(uint64_t pages)
+{
+	struct phys_config cfg;
+	struct vm_config vcfg;
+	char err[256];
+	mb_fork_t *m = calloc(1, sizeof(*m));
+	int64_t a;
+
+	if (!m)
+		return NULL;
+	phys_config_default(&cfg);
+	/* the pages twice over (the parent's, the CoW copies a test might make) + 256 MiB */
+	cfg.mem_bytes = ((2 * pages) << PAGE_SHIFT) + (256ull << 20);
+	vm_config_default(&vcfg);
+	vcfg.thp = THP_NEVER;           /* 4 KiB PTEs only: pages PTEs to copy */
+	if (phys_init(&m->pm, &cfg, err, sizeof(err)) ||
+	    vmsys_init(&m->vs, &m->pm, &vcfg, NULL, err, sizeof(err))) {
+		fprintf(stderr, "microbench: %s\n", err);
+		mb_fork_free(m);
+		return NULL;
+	}
+	m->pages = pages;
+	m->mm = mm_create(&m->vs, 1);
+	a = m->mm ? do_mmap(&m->vs, m->mm, 0, pages << PAGE_SHIFT, MM_PROT_READ | MM_PROT_WRITE,
+			    MM_MAP_PRIVATE | MM_MAP_ANONYMOUS, VM_FILE_NONE, 0, 0) : -1;
+	if (a < 0)
+		goto fail;
+	m->addr = (uint64_t)a;
+	for (uint64_t p = 0; p < pages; p++)
+		if (handle_mm_fault(&m->vs, m->mm, m->addr + (p << PAGE_SHIFT),
+				    FAULT_FLAG_WRITE | FAULT_FLAG_USER, 0) != FAULT_ANON)
+			goto fail;
+	return m;
+fail:
+	fprintf(stderr, "microbench: populating %llu pages failed\n", (unsigned long long)pages);
+	mb_fork_free(m);
+	return NULL;
+}
+
+void mb_fork_free(mb_fork_t *m)
+{
+	if (m) {
+		if (m->vs.pm)
+			vmsys_destroy(&m->vs);
+		phys_destroy(&m->pm);
+		free(m);
+	}
+}
+
+uint64_t mb_fork_once(mb_fork_t *m)
+{
+	if (m->child)
+		return 0;
+	m->child = mm_fork(&m->vs, m->mm, 2);
+	return m->child ? m->child->rss_stat[MM_ANONPAGES] : 0;
+}
+
+int mb_fork_reset(mb_fork_t *m)
+{
+	uint64_t len = m->pages << PAGE_SHIFT;
+
+	if (!m->child)
+		return -1;
+	mm_destroy(&m->vs, m->child);
+	m->child = NULL;
+	if (do_mprotect(&m->vs, m->mm, m->addr, len, MM_PROT_READ, 0) ||
+	    do_mprotect(&m->vs, m->mm, m->addr, len, MM_PROT_READ | MM_PROT_WRITE, 0))
+		return -1;
+	return 0;
+}
+
+int mb_fork_check(mb_fork_t *m)
+{
+	char msg[512];
+
+	if (pgtable_check(&m->vs, msg, sizeof(msg))) {
+		fprintf(stderr, "microbench: fork: %s\n", msg);
+		return -1;
+	}
+	return 0;
+}

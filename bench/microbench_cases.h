@@ -179,6 +179,47 @@ uint64_t mb_fault_munmap_cycles(mb_fault_t *m, uint64_t pages, uint64_t n);
  */
 uint64_t mb_access_hits(mb_fault_t *m, unsigned flags, uint64_t n);
 
+/*
+ * mmap(pages * 4 KiB) anonymous read-write and leave it unfaulted; returns
+ * its address, or 0 on failure.  mb_anon_fault_region() then writes every
+ * page once through mm_access() (TLB lookup, miss, walk, do_anonymous_page,
+ * TLB fill; a PTE table per 512 pages); returns the accesses that did not
+ * fault as FAULT_ANON (0 expected).  mb_anon_unmap() munmaps it (0 or -1).
+ */
+uint64_t mb_anon_map(mb_fault_t *m, uint64_t pages);
+uint64_t mb_anon_fault_region(mb_fault_t *m, uint64_t addr, uint64_t pages);
+int mb_anon_unmap(mb_fault_t *m, uint64_t addr, uint64_t pages);
+
+/*
+ * A process with `pages` anonymous pages written (THP off, no TLB model) on
+ * a machine big enough for them twice over, for the fork benchmark.
+ * Returns NULL after printing the error to stderr.
+ */
+typedef struct mb_fork mb_fork_t;
+mb_fork_t *mb_fork_make(uint64_t pages);
+void mb_fork_free(mb_fork_t *m);
+
+/*
+ * mm_fork() of the process (dup_mmap, copy_page_range: wrprotect, refs,
+ * rmap); the child is kept for mb_fork_reset().  Returns the PTEs the
+ * child maps (= pages), or 0 on failure.
+ */
+uint64_t mb_fork_once(mb_fork_t *m);
+
+/*
+ * Tear the child down (exit_mmap) and make the parent's PTEs writable
+ * again (mprotect read-only, then read-write: exclusive pages regain
+ * PTE_RW), so the next fork wrprotects as a first fork does.  Returns 0,
+ * or -1 when there was no child or mprotect failed.
+ */
+int mb_fork_reset(mb_fork_t *m);
+
+/*
+ * pgtable_check() of the machine (with a child, if one is live: refcounts
+ * and mapcounts 2); returns 0, or -1 after printing the violation.
+ */
+int mb_fork_check(mb_fork_t *m);
+
 #ifdef __cplusplus
 }
 #endif

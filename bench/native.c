@@ -1283,7 +1283,16 @@ typedef struct measured {
 	uint64_t nr_waits;              /* cross-thread waits that had to spin */
 	uint64_t nr_alloc_failures;
 	double clock_resolution_ns;     /* smallest step of clock_ticks() */
-	double ns_per_event;            /* wall_ns / calls replayed */
+	/*
+	 * wall_ns / calls replayed: as `mmbench replay`'s replay_ns_per_event,
+	 * the wall time of the replay phase over the events that phase replays
+	 * (here only malloc-family calls, the rest are skipped), so the two
+	 * agree in definition on a malloc-only trace.  They differ in what the
+	 * phase holds: here the trace was decoded before it and each call is
+	 * timed with two clock readings and its memory touched (--touch=alloc);
+	 * the engine decodes as it goes and reads the clock once per event.
+	 */
+	double ns_per_event;
 	double events_per_s;
 } measured_t;
 

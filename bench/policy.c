@@ -44,6 +44,7 @@ struct key {
 
 static const char *const thp_names[] = { "never", "madvise", "always", NULL };
 static const char *const placement_names[] = { "trace", "engine", NULL };
+static const char *const page_cache_names[] = { "cold", "warm", NULL };
 #define MiB (1ll << 20)
 /* description bytes + 1: "description = ..." as printed must fit an inih line */
 #define DESCRIPTION_SIZE (INI_MAX_LINE - 32)
@@ -122,6 +123,8 @@ static const struct key keys[] = {
 	  "anonymous read faults map the shared zero page" },
 	{ "vm", "fault_around_pages", K_UINT, VM(fault_around_pages), 0, 1, 512,
 	  "fault_around_bytes / 4096: pages a file read fault maps around it" },
+	{ "vm", "page_cache", K_ENUM, VM(page_cache_warm), sizeof(bool), 0, 0,
+	  "file pages at the start: cold (read on first fault) or warm (all cached)" },
 
 	{ "tlb", "enabled", K_BOOL, TLB(enabled), 0, 0, 1, "model the TLB (false: accesses walk the tables)" },
 	{ "tlb", "dtlb_entries", K_UINT, TLB(dtlb_entries), 0, 1, 1 << 16, "L1 dTLB entries, 4 KiB pages" },
@@ -418,6 +421,8 @@ static int parse_range(struct parse_ctx *c, const char *section, const char *nam
 /* A K_ENUM key's values, NULL-terminated. */
 static const char *const *enum_names(const struct key *k)
 {
+	if (k->offset == VM(page_cache_warm))
+		return page_cache_names;
 	return k->offset == VM(thp) ? thp_names : placement_names;
 }
 

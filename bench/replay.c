@@ -156,8 +156,11 @@ struct replay {
 	uint64_t boot_cycles;           /* pm.cost_cycles then */
 	uint64_t modeled_cycles_measured; /* ... summed over measured events */
 	FILE *ts;                       /* timeseries.csv */
+	char *ts_buf;                   /* its rows held back until the loop ends (ts_hold()) */
+	size_t ts_len, ts_cap;
 	uint64_t sample_every;
 	struct clock_cal cal;
+	double timing_overhead_ns;      /* what timing adds per event (timing_overhead()) */
 	hw_counters_t hw;
 	json_t *dump_labels;            /* labels of the dumps written */
 	uint64_t wall_ns;               /* the replay loop */
@@ -298,10 +301,13 @@ static unsigned replay_cma(struct replay *rp, const trace_event_t *ev, uint64_t 
  * of two at least as large as an alignment above the kmalloc minimum
  * (kmalloc aligns power-of-two sizes naturally), page-rounded for pvalloc.
  */
-static uint64_t user_alloc_size(const trace_event_t *ev)
+static inline uint64_t user_alloc_size(const trace_event_t *ev)
 {
 	uint64_t size = ev->alloc.size, align = ev->alloc.align;
 
+	if (__builtin_expect(align <= KMALLOC_MIN_SIZE && ev->alloc.func != TRACE_FN_VALLOC &&
+			     ev->alloc.func != TRACE_FN_PVALLOC, 1))
+		return size;            /* malloc, calloc, small alignments: as asked */
 	if (ev->alloc.func == TRACE_FN_VALLOC || ev->alloc.func == TRACE_FN_PVALLOC) {
 		align = PAGE_SIZE;
 		if (ev->alloc.func == TRACE_FN_PVALLOC)
@@ -331,7 +337,8 @@ static struct kmem_cache *replay_cache(struct replay *rp, uint32_t id, uint64_t 
 	return c;
 }
 
-static unsigned replay_alloc(struct replay *rp, const trace_event_t *ev, uint64_t idx)
+static inline __attribute__((always_inline)) unsigned
+replay_alloc(struct replay *rp, const trace_event_t *ev, uint64_t idx)
 {
 	uint32_t id = ev->alloc.id;
 	unsigned func = ev->alloc.func, cpu = event_cpu(rp, ev);
@@ -357,8 +364,8 @@ static unsigned replay_alloc(struct replay *rp, const trace_event_t *ev, uint64_
 }
 
 /* Free what object id holds; returns 0, or -1 when the engine refused. */
-static int replay_obj_free(struct replay *rp, unsigned func, uint32_t cache, uint64_t addr,
-			   unsigned cpu)
+static inline __attribute__((always_inline)) int
+replay_obj_free(struct replay *rp, unsigned func, uint32_t cache, uint64_t addr, unsigned cpu)
 {
 	if (func == TRACE_FN_KMEM_CACHE_FREE && cache != TRACE_NO_ID) {
 		struct kmem_cache *c = replay_cache(rp, cache, 0);
@@ -369,7 +376,8 @@ static int replay_obj_free(struct replay *rp, unsigned func, uint32_t cache, uin
 	return kvfree(&rp->slub, &rp->vm, addr, cpu) ? -1 : 0;
 }
 
-static unsigned replay_free_obj(struct replay *rp, const trace_event_t *ev, uint64_t idx)
+static inline __attribute__((always_inline)) unsigned
+replay_free_obj(struct replay *rp, const trace_event_t *ev, uint64_t idx)
 {
 	uint32_t id = ev->free.id;
 	uint64_t addr = rp->obj_addr[id];
@@ -471,7 +479,8 @@ static unsigned replay_cache_event(struct replay *rp, const trace_event_t *ev, u
 }
 
 /* Dispatch one event to the engine; returns the kind to record, or KIND_NONE. */
-static unsigned replay_event(struct replay *rp, const trace_event_t *ev, uint64_t idx)
+static __attribute__((noinline)) unsigned
+replay_event(struct replay *rp, const trace_event_t *ev, uint64_t idx)
 {
 	switch (ev->type) {
 	case TRACE_PAGE_ALLOC:
@@ -506,13 +515,13 @@ static int replay_check(struct replay *rp, uint64_t idx)
 {
 	char msg[512];
 
-	static const char *const names[] = { "buddy_check", "slub_check", "vmalloc_check", "vm" };
+	static const char *const names[] = { "buddy_check", "slub_check", "vmalloc_check", "vm_check" };
 	int bad[4];
 
 	bad[0] = buddy_check(&rp->pm, msg, sizeof(msg));
 	bad[1] = !bad[0] && slub_check(&rp->slub, msg, sizeof(msg));
 	bad[2] = !bad[0] && !bad[1] && vmalloc_check(&rp->vm, msg, sizeof(msg));
-	bad[3] = !bad[0] && !bad[1] && !bad[2] && replay_vm_check(&rp->vmr, msg, sizeof(msg));
+	bad[3] = !bad[0] && !bad[1] && !bad[2] && rp->vmr.vs_up && vm_check(&rp->vmr.vs, msg, sizeof(msg));
 	for (int i = 0; i < 4; i++)
 		if (bad[i]) {
 			fprintf(stderr, "mmbench replay: %s: event %" PRIu64 ": %s: %s\n",
@@ -526,10 +535,56 @@ static int replay_check(struct replay *rp, uint64_t idx)
  * timeseries.csv rows, formatted by hand: a sample writes a few hundred rows
  * and sits inside the measured loop, where fprintf would cost ~1 us a row.
  */
+#define TS_ROW_MAX 512              /* longer than any row (scope < 64, metric and names short) */
+
 struct ts_line {
-	char buf[256];
-	size_t prefix;                  /* bytes of "EVENT,TS," */
+	char buf[64];                   /* "EVENT,TS," (two u64 and two commas: at most 42 bytes) */
+	size_t prefix;                  /* bytes of it */
+	size_t out_len;                 /* bytes held in out */
+	char out[16384];                /* rows not yet handed to stdio: one fwrite per sample */
 };
+
+#define TS_HOLD_MAX (64u << 20)         /* timeseries bytes held back at most */
+
+/* Write the timeseries rows held back. */
+static void ts_drain(struct replay *rp)
+{
+	fwrite(rp->ts_buf, 1, rp->ts_len, rp->ts);
+	rp->ts_len = 0;
+}
+
+/*
+ * Hand the rows in l->out on.  Writing a file costs as much as taking the
+ * sample (ext4 and the page cache, ~5 KB a sample), and samples sit inside
+ * the timed loop, so the rows are held in memory (up to TS_HOLD_MAX, the
+ * whole timeseries of any trace at the default 100 samples) and written by
+ * ts_drain() once the loop has ended.
+ */
+static void ts_flush(struct replay *rp, struct ts_line *l)
+{
+	if (rp->ts_len + l->out_len > rp->ts_cap && rp->ts_len + l->out_len <= TS_HOLD_MAX) {
+		size_t cap = rp->ts_cap ? rp->ts_cap : 1 << 20;
+		char *n;
+
+		while (cap < rp->ts_len + l->out_len)
+			cap *= 2;
+		n = realloc(rp->ts_buf, cap);
+		if (n) {
+			/* fault the pages in now (the first MiB while setting up) */
+			memset(n + rp->ts_len, 0, cap - rp->ts_len);
+			rp->ts_buf = n;
+			rp->ts_cap = cap;
+		}
+	}
+	if (rp->ts_len + l->out_len > rp->ts_cap) {     /* full: write it all now */
+		ts_drain(rp);
+		fwrite(l->out, 1, l->out_len, rp->ts);
+	} else {
+		memcpy(rp->ts_buf + rp->ts_len, l->out, l->out_len);
+		rp->ts_len += l->out_len;
+	}
+	l->out_len = 0;
+}
 
 static size_t put_u64(char *p, uint64_t v)
 {
@@ -552,33 +607,38 @@ static size_t put_i64(char *p, int64_t v)
 	return 1 + put_u64(p + 1, -(uint64_t)v);
 }
 
-static size_t put_str(char *p, const char *s)
+static inline char *put_str(char *p, const char *s)
 {
 	size_t n = strlen(s);
 
 	memcpy(p, s, n);
-	return n;
+	return p + n;
 }
 
-/* Write "EVENT,TS,SCOPE,METRIC,ORDER,MIGRATETYPE,VALUE" (order and mt < 0: empty). */
+/* Append "EVENT,TS,SCOPE,METRIC,ORDER,MIGRATETYPE,VALUE" (order and mt < 0: empty). */
 static void ts_row(struct replay *rp, struct ts_line *l, const char *scope, const char *metric,
 		   int order, int mt, int64_t value)
 {
-	char *p = l->buf + l->prefix;
+	char *p;
 
-	p += put_str(p, scope);
+	if (l->out_len > sizeof(l->out) - TS_ROW_MAX)
+		ts_flush(rp, l);
+	p = l->out + l->out_len;
+	memcpy(p, l->buf, sizeof(l->buf));      /* the prefix, and bytes the row overwrites */
+	p += l->prefix;
+	p = put_str(p, scope);
 	*p++ = ',';
-	p += put_str(p, metric);
+	p = put_str(p, metric);
 	*p++ = ',';
 	if (order >= 0)
 		p += put_u64(p, (uint64_t)order);
 	*p++ = ',';
 	if (mt >= 0)
-		p += put_str(p, migratetype_names[mt]);
+		p = put_str(p, migratetype_names[mt]);
 	*p++ = ',';
 	p += put_i64(p, value);
 	*p++ = '\n';
-	fwrite(l->buf, 1, (size_t)(p - l->buf), rp->ts);
+	l->out_len = (size_t)(p - l->out);
 }
 
 struct ts_vm_ctx {
@@ -599,6 +659,7 @@ static void replay_sample(struct replay *rp, uint64_t idx, uint64_t ts)
 	struct ts_line l;
 	char scope[64];
 
+	l.out_len = 0;
 	l.prefix = put_u64(l.buf, idx);
 	l.buf[l.prefix++] = ',';
 	l.prefix += put_u64(l.buf + l.prefix, ts);
@@ -639,6 +700,7 @@ static void replay_sample(struct replay *rp, uint64_t idx, uint64_t ts)
 	ts_row(rp, &l, "vmalloc", "pages", -1, -1, (int64_t)vs.pages);
 	struct ts_vm_ctx c = { rp, &l };
 	replay_vm_sample(&rp->vmr, ts_vm_row, &c);
+	ts_flush(rp, &l);
 }
 
 /* The dumps --dump names, each printing one module's state in the kernel's format. */
@@ -725,76 +787,193 @@ static void progress(const struct replay *rp, uint64_t done, uint64_t start_ns, 
 
 /* ---------------------------------------------------------------- the loop */
 
-static int replay_loop(struct replay *rp)
+/*
+ * Measurement.  With timing on, the loop reads the clock once per event,
+ * after the engine returns: an event's host latency is the time since the
+ * previous reading -- its dispatch and engine call, plus the loop's
+ * bookkeeping for the event before it (the two histogram records and the
+ * countdowns, a few ns).  Work that belongs to no event (decoding the next
+ * batch, a timeseries sample, a consistency check, a dump, the progress
+ * line) is followed by a fresh reading, so no event is charged for it.
+ * What the timing adds per event -- one reading, the tick conversion, one
+ * histogram record -- is measured by timing_overhead() and reported as
+ * timing_overhead_ns.  Modeled ns are exact integers either way
+ * (cyc2ns_exact(), the same values as delta * 1000 / cpu_mhz).
+ */
+
+/*
+ * What timing adds to each event, ns: with timing the loop does one clock
+ * reading, one tick conversion and one histogram record per event more than
+ * without (the modeled record and the rest are there either way).  This runs
+ * exactly that code N times back to back into a scratch histogram and
+ * returns the median per round over TRIALS runs (0 when out of memory).
+ * Back to back, each reading waits for the record before it, so this is an
+ * upper bound: inside the replay part of it overlaps with the events' own
+ * work (README: the difference of a run with and without --no-timing).
+ */
+static double timing_overhead(const struct replay *rp)
+{
+	enum { N = 20000, TRIALS = 7 };
+	double per[TRIALS], tmp;
+	hist_t scratch;
+
+	if (hist_init(&scratch, HIST_HIGHEST, HIST_SIGFIGS))
+		return 0;
+	for (int t = -1; t < TRIALS; t++) {     /* trial -1 warms the caches */
+		uint64_t t0 = clock_ticks(), t_prev = t0, t1;
+
+		for (int i = 0; i < N; i++) {
+			uint64_t t_now = clock_ticks();
+
+			hist_record(&scratch, clock_ticks_to_ns(&rp->cal, t_now - t_prev));
+			t_prev = t_now;
+		}
+		t1 = clock_ticks();
+		if (t >= 0)
+			per[t] = (double)clock_ticks_to_ns(&rp->cal, t1 - t0) / N;
+	}
+	hist_destroy(&scratch);
+	for (int i = 1; i < TRIALS; i++)        /* insertion sort; the median is per[TRIALS / 2] */
+		for (int j = i; j > 0 && per[j - 1] > per[j]; j--) {
+			tmp = per[j];
+			per[j] = per[j - 1];
+			per[j - 1] = tmp;
+		}
+	return per[TRIALS / 2];
+}
+
+/* The loop's own state, out of struct replay; written back to it at the end. */
+struct loop_state {
+	uint64_t idx;                   /* events replayed */
+	uint64_t modeled_cycles;        /* pm.cost_cycles after the last event */
+	uint64_t nr_measured;
+	uint64_t modeled_cycles_measured;
+	uint64_t check_left, sample_left; /* countdowns, not a division per event */
+	uint64_t last_ts;
+	uint64_t t_prev;                /* clock_ticks() at the end of the last event */
+};
+
+/*
+ * The events of one batch.  timing is a constant at both call sites, so the
+ * compiler makes a loop without any clock code for --no-timing.  Returns 0,
+ * or -1 after a failed check or dump (printed).
+ */
+static inline __attribute__((always_inline)) int
+replay_batch(struct replay *rp, const trace_event_t *evs, ssize_t n, struct loop_state *ls,
+	     const struct cyc2ns *mns_conv, const bool timing)
 {
 	const struct replay_opts *o = rp->o;
+	const uint64_t warmup = o->warmup;
+
+	for (ssize_t i = 0; i < n; i++, ls->idx++) {
+		const trace_event_t *ev = &evs[i];
+		/* ALLOC and FREE, nearly all of a malloc-heavy trace, without a call */
+		unsigned kind = ev->type == TRACE_FREE ? replay_free_obj(rp, ev, ls->idx) :
+				ev->type == TRACE_ALLOC ? replay_alloc(rp, ev, ls->idx) :
+				replay_event(rp, ev, ls->idx);
+		uint64_t t_now = timing ? clock_ticks() : 0;
+		uint64_t cycles = rp->pm.cost_cycles, delta = cycles - ls->modeled_cycles;
+		bool rare = false;
+
+		ls->modeled_cycles = cycles;
+		if (__builtin_expect(ls->idx >= warmup && kind != KIND_NONE, 1)) {
+			uint64_t mns = cyc2ns_exact(mns_conv, delta);
+
+			ls->nr_measured++;
+			ls->modeled_cycles_measured += delta;
+			hist_record(&rp->modeled[kind], mns);
+			if (timing)
+				hist_record(&rp->measured[kind], clock_ticks_to_ns(&rp->cal, t_now - ls->t_prev));
+			if (__builtin_expect(rp->compacted, 0)) {
+				hist_record(&rp->modeled[KIND_COMPACTION], mns);
+				if (timing)
+					hist_record(&rp->measured[KIND_COMPACTION],
+						    clock_ticks_to_ns(&rp->cal, t_now - ls->t_prev));
+			}
+		}
+		rp->compacted = false;  /* also after a warm-up event: it must not leak into the next */
+		if (__builtin_expect(ev->type == TRACE_MARK, 0) && o->dumps) {
+			char label[128];
+			mark_label(ev, ls->idx, label, sizeof(label));
+			if (replay_dump(rp, label))
+				return -1;
+			rare = true;
+		}
+		if (__builtin_expect(!--ls->check_left, 0)) {
+			ls->check_left = o->check_every;
+			if (replay_check(rp, ls->idx))
+				return -1;
+			rare = true;
+		}
+		if (__builtin_expect(!--ls->sample_left, 0)) {
+			ls->sample_left = rp->sample_every;
+			replay_sample(rp, ls->idx + 1, ev->ts);
+			rare = true;
+		}
+		if (timing)             /* the next event starts here, or after the rare work */
+			ls->t_prev = __builtin_expect(rare, 0) ? clock_ticks() : t_now;
+	}
+	if (n > 0)
+		ls->last_ts = evs[n - 1].ts;
+	return 0;
+}
+
+/*
+ * The loop over every batch; see replay_batch().  Returns 0 at the end of
+ * the trace, the reader's error (< 0), or -2 after a failed check or dump.
+ */
+static inline __attribute__((always_inline)) ssize_t
+replay_events(struct replay *rp, struct loop_state *ls, const bool timing)
+{
+	const struct replay_opts *o = rp->o;
+	uint64_t next_progress = 1u << 16, start_ns = clock_mono_ns(), last_print = start_ns;
 	trace_event_t evs[BATCH];
-	uint64_t idx = 0, next_progress = 1u << 16, start_ns = clock_mono_ns(), last_ts = 0;
-	uint64_t last_print = start_ns;
-	uint64_t check_left = o->check_every ? o->check_every : UINT64_MAX, sample_left = rp->sample_every;
-	const double ns_per_tick = rp->cal.ns_per_tick;
-	const unsigned mhz = rp->pol->cpu_mhz;
+	struct cyc2ns mns_conv;
 	ssize_t n;
 
-	rp->modeled_cycles = rp->boot_cycles = rp->pm.cost_cycles;
-	memcpy(rp->boot_cost, rp->pm.cost, sizeof(rp->boot_cost));
-	hw_counters_start(&rp->hw);
-	uint64_t t_prev = o->timing ? clock_ticks() : 0;
+	cyc2ns_init(&mns_conv, rp->pol->cpu_mhz);
 	while ((n = trace_next_batch(rp->r, evs, BATCH)) > 0) {
-		for (ssize_t i = 0; i < n; i++, idx++) {
-			const trace_event_t *ev = &evs[i];
-			unsigned kind = replay_event(rp, ev, idx);
-			uint64_t t_now = o->timing ? clock_ticks() : 0;
-			uint64_t cycles = rp->pm.cost_cycles, delta = cycles - rp->modeled_cycles;
-
-			rp->modeled_cycles = cycles;
-			last_ts = ev->ts;
-			if (idx >= o->warmup && kind != KIND_NONE) {
-				uint64_t mns = delta * 1000u / mhz;
-				uint64_t hns = (uint64_t)((double)(t_now - t_prev) * ns_per_tick);
-
-				rp->nr_measured++;
-				rp->modeled_cycles_measured += delta;
-				hist_record(&rp->modeled[kind], mns);
-				if (o->timing)
-					hist_record(&rp->measured[kind], hns);
-				if (rp->compacted) {
-					hist_record(&rp->modeled[KIND_COMPACTION], mns);
-					if (o->timing)
-						hist_record(&rp->measured[KIND_COMPACTION], hns);
-				}
-			}
-			rp->compacted = false;  /* also after a warm-up event: it must not leak into the next */
-			if (ev->type == TRACE_MARK && o->dumps) {
-				char label[128];
-				mark_label(ev, idx, label, sizeof(label));
-				if (replay_dump(rp, label))
-					return -1;
-			}
-			/* countdowns, not a division per event */
-			if (!--check_left) {
-				check_left = o->check_every;
-				if (replay_check(rp, idx))
-					return -1;
-			}
-			if (!--sample_left) {
-				sample_left = rp->sample_every;
-				replay_sample(rp, idx + 1, ev->ts);
-			}
-			if (o->timing)
-				t_prev = clock_ticks();
-		}
-		if (o->progress && idx >= next_progress) {
+		if (timing)             /* decoding is no event's time */
+			ls->t_prev = clock_ticks();
+		if (replay_batch(rp, evs, n, ls, &mns_conv, timing))
+			return -2;
+		if (o->progress && ls->idx >= next_progress) {
 			uint64_t now = clock_mono_ns();
-			next_progress = idx + (1u << 16);
+			next_progress = ls->idx + (1u << 16);
 			if (now - last_print > 250000000u) {
-				progress(rp, idx, start_ns, false);
+				progress(rp, ls->idx, start_ns, false);
 				last_print = now;
 			}
 		}
 	}
+	return n;
+}
+
+static int replay_loop(struct replay *rp)
+{
+	const struct replay_opts *o = rp->o;
+	struct loop_state ls = {
+		.check_left = o->check_every ? o->check_every : UINT64_MAX,
+		.sample_left = rp->sample_every,
+	};
+	uint64_t start_ns;
+	ssize_t n;
+
+	rp->modeled_cycles = rp->boot_cycles = rp->pm.cost_cycles;
+	ls.modeled_cycles = rp->modeled_cycles;
+	memcpy(rp->boot_cost, rp->pm.cost, sizeof(rp->boot_cost));
+	if (o->timing)
+		rp->timing_overhead_ns = timing_overhead(rp);
+	hw_counters_start(&rp->hw);
+	start_ns = clock_mono_ns();
+	n = o->timing ? replay_events(rp, &ls, true) : replay_events(rp, &ls, false);
 	hw_counters_stop(&rp->hw);
 	rp->wall_ns = clock_mono_ns() - start_ns;
+	rp->modeled_cycles = ls.modeled_cycles;
+	rp->nr_measured = ls.nr_measured;
+	rp->modeled_cycles_measured = ls.modeled_cycles_measured;
+	if (n == -2)
+		return -1;
 	if (n < 0) {
 		char buf[768];
 		fprintf(stderr, "mmbench replay: %s\n",
@@ -802,11 +981,12 @@ static int replay_loop(struct replay *rp)
 		return -1;
 	}
 	if (o->progress)
-		progress(rp, idx, start_ns, true);
-	if (o->check_every && replay_check(rp, idx ? idx - 1 : 0))
+		progress(rp, ls.idx, start_ns, true);
+	if (o->check_every && replay_check(rp, ls.idx ? ls.idx - 1 : 0))
 		return -1;
-	if (idx % rp->sample_every)
-		replay_sample(rp, idx, last_ts);
+	if (ls.idx % rp->sample_every)
+		replay_sample(rp, ls.idx, ls.last_ts);
+	ts_drain(rp);
 	return 0;
 }
 
@@ -961,7 +1141,7 @@ static void add_replay_rows(const struct replay *rp, results_t *res)
 	results_add_f64(res, "events_per_s", rp->wall_ns ? (double)total * 1e9 / (double)rp->wall_ns : 0,
 			4, "events/s", false);
 	if (rp->o->timing)
-		results_add_f64(res, "timing_overhead_ns", rp->cal.overhead_ns, 3, "ns", false);
+		results_add_f64(res, "timing_overhead_ns", rp->timing_overhead_ns, 3, "ns", false);
 	else
 		results_add_na(res, "timing_overhead_ns", "ns", false);
 }
@@ -1005,10 +1185,11 @@ static int replay_summary(struct replay *rp)
 		"warmup_events", (json_int_t)rp->o->warmup, "check_every", (json_int_t)rp->o->check_every,
 		"sample_every", (json_int_t)rp->sample_every, "timing", rp->o->timing,
 		"touch", rp->vmr.touch ? "alloc" : "none"));
-	json_object_set_new(s, "clock", json_pack("{s:s,s:f,s:f}",
+	json_object_set_new(s, "clock", json_pack("{s:s,s:f,s:f,s:f}",
 		"source", !rp->o->timing ? "none (--no-timing)" :
 			  rp->cal.tsc ? "tsc" : "clock_gettime(CLOCK_MONOTONIC)",
-		"tsc_ghz", rp->cal.tsc_ghz, "overhead_ns_per_reading", rp->cal.overhead_ns));
+		"tsc_ghz", rp->cal.tsc_ghz, "overhead_ns_per_reading", rp->cal.overhead_ns,
+		"overhead_ns_per_event", rp->timing_overhead_ns));
 	json_object_set_new(s, "engine", engine_json(rp));
 	json_object_set_new(s, "replay_errors", errors);
 	json_object_set_new(s, "dumps", json_incref(rp->dump_labels));
@@ -1093,6 +1274,7 @@ static void replay_free(struct replay *rp)
 	hw_counters_close(&rp->hw);
 	if (rp->ts)
 		fclose(rp->ts);
+	free(rp->ts_buf);
 	json_decref(rp->dump_labels);
 	free(rp->page_pfn);
 	free(rp->page_order);
@@ -1146,6 +1328,7 @@ static int replay_setup(struct replay *rp)
 		return -1;
 	}
 	rp->vmr_up = true;
+	replay_vm_set_meta(&rp->vmr, rp->r);     /* seed address spaces from proc.PID.maps_* */
 	struct phys_owner_ops ops = { .name = "replay", .migrate = replay_migrate, .ctx = rp };
 	phys_register_owner(&rp->pm, OWNER_REPLAY, &ops);
 	rp->page_pfn = malloc(((size_t)b->nr_pages + 1) * sizeof(*rp->page_pfn));

@@ -5,7 +5,9 @@
  * One loop reads events in batches (trace_next_batch) and dispatches each to
  * the engine module that models it.  Around every event it takes two
  * figures:
- *   measured  host ns the engine took (bench/clock.h), unless timing is off;
+ *   measured  host ns from the end of the previous event to the end of this
+ *             one, one clock reading per event (bench/clock.h; what it
+ *             includes: replay.c, "Measurement"), unless timing is off;
  *   modeled   the engine's work counters (engine/cost.h) weighted by the
  *             policy's cycles per item, in ns at the policy's cpu_mhz --
  *             deterministic.

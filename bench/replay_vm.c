@@ -69,8 +69,32 @@ struct rv_proc {
 	struct mm_struct *mm;           /* shared with the parent while vforked */
 	bool vforked;                   /* shares the parent's mm until exec or exit */
 	bool brk_set;                   /* heap start taken from the first brk */
+	bool exec_seen;                 /* exec'd in the trace: seeds come from maps_end */
 	struct rv_range *ranges;        /* sorted by rec, disjoint (placement = engine) */
 	uint32_t nr_ranges, cap_ranges;
+	struct rv_span *guessed;        /* seeded or implicit ranges a recorded mmap may replace */
+	uint32_t nr_guessed, cap_guessed;
+	UT_hash_handle hh;
+};
+
+/* A model range [start, end), bytes. */
+struct rv_span {
+	uint64_t start, end;
+};
+
+/* One line of proc.PID.maps_start or maps_end, as it is seeded. */
+struct rv_map {
+	uint64_t start, end;            /* bytes, page-aligned */
+	uint32_t prot;                  /* MM_PROT_* */
+	uint32_t flags;                 /* MM_MAP_PRIVATE or MM_MAP_SHARED, | MM_MAP_ANONYMOUS, MM_MAP_GROWSDOWN */
+	uint32_t file;                  /* RV_SEED_FILE_BASE + name index, VM_FILE_NONE when anonymous */
+	uint64_t pgoff;                 /* pages, file mappings */
+};
+
+struct rv_maps {
+	uint32_t pid;
+	struct rv_map *map[2];          /* [0] maps_start, [1] maps_end: sorted by start, disjoint */
+	uint32_t nr[2];
 	UT_hash_handle hh;
 };
 
@@ -128,6 +152,7 @@ static void rv_put_mm(replay_vm_t *v, struct rv_proc *p)
 	p->mm = NULL;
 	p->vforked = false;
 	p->nr_ranges = 0;
+	p->nr_guessed = 0;
 	p->brk_set = false;
 }
 
@@ -138,6 +163,7 @@ static void rv_proc_free(replay_vm_t *v, struct rv_proc *p)
 	if (v->last == p)
 		v->last = NULL;
 	free(p->ranges);
+	free(p->guessed);
 	free(p);
 }
 
@@ -312,30 +338,362 @@ static int piece_munmap(replay_vm_t *v, struct rv_proc *p, uint64_t start, uint6
 	return do_munmap(&v->vs, p->mm, start, len, cpu);
 }
 
+/* ---------------------------------------------------------------- seeding from the real maps */
+
+/* Note that [start, end) of p was guessed (seeded or implicit): a recorded mmap may replace it. */
+static void rv_guess_add(struct rv_proc *p, uint64_t start, uint64_t end)
+{
+	if (p->nr_guessed == p->cap_guessed) {
+		uint32_t cap = p->cap_guessed ? 2 * p->cap_guessed : 16;
+		struct rv_span *n = realloc(p->guessed, cap * sizeof(*n));
+		if (!n)
+			return;         /* then a later overlap is counted as an error: harmless */
+		p->guessed = n;
+		p->cap_guessed = cap;
+	}
+	p->guessed[p->nr_guessed++] = (struct rv_span){ start, end };
+}
+
+/* Forget [start, end): the trace mapped or unmapped it. */
+static void rv_guess_remove(struct rv_proc *p, uint64_t start, uint64_t end)
+{
+	for (uint32_t i = 0; i < p->nr_guessed;) {
+		struct rv_span *g = &p->guessed[i];
+
+		if (g->end <= start || g->start >= end) {
+			i++;
+		} else if (g->start < start && g->end > end) {          /* split */
+			uint64_t tail = g->end;
+			g->end = start;
+			rv_guess_add(p, end, tail);
+			i++;
+		} else if (g->start < start) {
+			g->end = start;
+			i++;
+		} else if (g->end > end) {
+			g->start = end;
+			i++;
+		} else {
+			p->guessed[i] = p->guessed[--p->nr_guessed];
+		}
+	}
+}
+
+/* Whether the guessed ranges cover [start, end) wholly. */
+static bool rv_guess_covers(const struct rv_proc *p, uint64_t start, uint64_t end)
+{
+	uint64_t cur = start;
+
+	while (cur < end) {
+		uint64_t next = cur;
+		for (uint32_t i = 0; i < p->nr_guessed; i++)
+			if (p->guessed[i].start <= cur && p->guessed[i].end > next)
+				next = p->guessed[i].end;
+		if (next == cur)
+			return false;
+		cur = next;
+	}
+	return true;
+}
+
+/* Whether every mapping of p overlapping [start, end) was guessed, not made by the trace. */
+static bool rv_only_guessed(const struct rv_proc *p, uint64_t start, uint64_t end)
+{
+	for (uint64_t a = start; a < end;) {
+		const struct vm_area_struct *vma = find_vma_uncounted(p->mm, a);
+		if (!vma || vma->vm_start >= end)
+			break;
+		uint64_t s = vma->vm_start > a ? vma->vm_start : a;
+		uint64_t e = vma->vm_end < end ? vma->vm_end : end;
+		if (!rv_guess_covers(p, s, e))
+			return false;
+		a = e;
+	}
+	return true;
+}
+
+/* The file id of maps name [name, name + len), RV_SEED_FILE_BASE up; VM_FILE_NONE when out of memory. */
+static uint32_t rv_seed_file(replay_vm_t *v, const char *name, size_t len)
+{
+	for (uint32_t i = 0; i < v->nr_seed_names; i++)
+		if (!strncmp(v->seed_names[i], name, len) && !v->seed_names[i][len])
+			return RV_SEED_FILE_BASE + i;
+	if (v->nr_seed_names >= VM_FILE_NONE - RV_SEED_FILE_BASE)
+		return VM_FILE_NONE;
+	if (v->nr_seed_names == v->cap_seed_names) {
+		uint32_t cap = v->cap_seed_names ? 2 * v->cap_seed_names : 32;
+		char **n = realloc(v->seed_names, cap * sizeof(*n));
+		if (!n)
+			return VM_FILE_NONE;
+		v->seed_names = n;
+		v->cap_seed_names = cap;
+	}
+	char *c = strndup(name, len);
+	if (!c)
+		return VM_FILE_NONE;
+	v->seed_names[v->nr_seed_names] = c;
+	return RV_SEED_FILE_BASE + v->nr_seed_names++;
+}
+
+static bool name_is(const char *name, size_t len, const char *s)
+{
+	return strlen(s) == len && !memcmp(name, s, len);
+}
+
 /*
- * Map the holes of [start, start + len) as anonymous private memory with
- * prot: what a process had mapped before the recording started (its ELF
- * image, its stack, the loader's work) that a later call or fault shows.
- * Each implicit mapping is counted (vm.implicit_mappings).
+ * Parse one line "START-END PERMS NAME" (NAME may be empty or hold blanks)
+ * into *m; NAME goes to *name, *name_len.  Returns 1, 0 for a line that is
+ * rightly not seeded ([vvar], [vsyscall]: PFN mappings outside RSS), -1
+ * when malformed.
+ */
+static int rv_parse_line(char *line, struct rv_map *m, const char **name, size_t *name_len)
+{
+	char *e;
+
+	errno = 0;
+	m->start = strtoull(line, &e, 16);
+	if (e == line || *e != '-' || errno)
+		return -1;
+	m->end = strtoull(e + 1, &e, 16);
+	if (*e != ' ' || errno || m->start >= m->end || (m->start | m->end) & (PAGE_SIZE - 1))
+		return -1;
+	const char *perm = e + 1;
+	if (strnlen(perm, 4) < 4 || (perm[0] != 'r' && perm[0] != '-') || (perm[1] != 'w' && perm[1] != '-') ||
+	    (perm[2] != 'x' && perm[2] != '-') || (perm[3] != 'p' && perm[3] != 's') ||
+	    (perm[4] != ' ' && perm[4] != 0))
+		return -1;
+	*name = perm[4] ? perm + 5 : perm + 4;
+	*name_len = strlen(*name);
+	if (*name_len >= 5 && !memcmp(*name, "[vvar", 5))
+		return 0;
+	if (name_is(*name, *name_len, "[vsyscall]"))
+		return 0;
+	if (m->end > 1ull << 57)
+		return -1;
+	m->prot = (perm[0] == 'r' ? MM_PROT_READ : 0) | (perm[1] == 'w' ? MM_PROT_WRITE : 0) |
+		  (perm[2] == 'x' ? MM_PROT_EXEC : 0);
+	m->flags = perm[3] == 's' ? MM_MAP_SHARED : MM_MAP_PRIVATE;
+	return 1;
+}
+
+/*
+ * Parse a maps value into *out (sorted, disjoint: a line out of order is
+ * malformed).  relro: widen the RELRO part of each image to the data
+ * segment's rw- (below).  Returns the number of lines, or 0 (*out NULL).
+ */
+static uint32_t rv_parse_maps(replay_vm_t *v, const char *value, bool relro, struct rv_map **out)
+{
+	char *buf = strdup(value), *line, *next;
+	struct rv_map *map = NULL;
+	uint32_t nr = 0, cap = 0;
+	const char *run_name = NULL;            /* name of the run of lines the last one belongs to */
+	size_t run_len = 0;
+	uint64_t run_base = 0;                  /* start of the run's first line */
+
+	*out = NULL;
+	if (!buf)
+		return 0;
+	for (line = buf; line && *line; line = next) {
+		struct rv_map m;
+		const char *name;
+		size_t name_len;
+
+		next = strstr(line, "; ");
+		if (next) {
+			*next = 0;
+			next += 2;
+		}
+		if (!strncmp(line, "...", 3))
+			continue;       /* the recorder cut a long map ("...+N"): the rest is not known */
+		int rc = rv_parse_line(line, &m, &name, &name_len);
+		if (rc < 0 || (rc > 0 && nr && m.start < map[nr - 1].end)) {
+			v->nr_seed_malformed++;
+			continue;
+		}
+		if (!rc)
+			continue;
+		if (!name_len || name_is(name, name_len, "-") || name[0] == '[') {
+			/* anonymous: "-", [heap], [stack] (VM_GROWSDOWN), [anon:...]; [vdso] is a file */
+			if (!name_is(name, name_len, "[vdso]")) {
+				m.flags |= MM_MAP_ANONYMOUS;
+				if (name_is(name, name_len, "[stack]"))
+					m.flags |= MM_MAP_GROWSDOWN;
+			}
+		}
+		if (m.flags & MM_MAP_ANONYMOUS) {
+			m.file = VM_FILE_NONE;
+			m.pgoff = 0;
+			run_name = NULL;
+		} else {
+			if (!run_name || run_len != name_len || memcmp(run_name, name, name_len)) {
+				run_name = name;
+				run_len = name_len;
+				run_base = m.start;
+			}
+			m.file = rv_seed_file(v, name, name_len);
+			m.pgoff = (m.start - run_base) >> PAGE_SHIFT;
+			if (m.file == VM_FILE_NONE) {   /* out of memory: anonymous */
+				m.flags |= MM_MAP_ANONYMOUS;
+				m.pgoff = 0;
+			}
+		}
+		if (nr == cap) {
+			cap = cap ? 2 * cap : 32;
+			struct rv_map *n = realloc(map, cap * sizeof(*n));
+			if (!n)
+				break;
+			map = n;
+		}
+		map[nr++] = m;
+	}
+	/*
+	 * RELRO: the ELF loader maps an image's data PT_LOAD rw- (elf_map,
+	 * _dl_map_segments) and ld.so makes its PT_GNU_RELRO head read-only
+	 * after relocating it (_dl_protect_relro), so a final map shows r--p
+	 * right before the rw-p rest of the same file.  An image seeded from
+	 * maps_end after exec is seeded as the loader mapped it; the trace's
+	 * own mprotect makes it read-only.
+	 */
+	for (uint32_t i = 0; relro && i + 1 < nr; i++) {
+		bool rw_data = map[i + 1].file == map[i].file && map[i].file != VM_FILE_NONE &&
+			       map[i + 1].start == map[i].end && map[i + 1].prot == (MM_PROT_READ | MM_PROT_WRITE) &&
+			       !(map[i + 1].flags & MM_MAP_SHARED);
+		if (rw_data && map[i].prot == MM_PROT_READ && !(map[i].flags & MM_MAP_SHARED))
+			map[i].prot |= MM_PROT_WRITE;
+	}
+	free(buf);
+	*out = map;
+	return map ? nr : 0;
+}
+
+/* pid's parsed maps, made on first need; NULL without metadata or memory. */
+static struct rv_maps *rv_maps_get(replay_vm_t *v, uint32_t pid)
+{
+	static const char *const which[2] = { "maps_start", "maps_end" };
+	struct rv_maps *ms;
+	char key[64];
+
+	if (!v->meta)
+		return NULL;
+	HASH_FIND(hh, v->maps, &pid, sizeof(pid), ms);
+	if (ms)
+		return ms;
+	ms = calloc(1, sizeof(*ms));
+	if (!ms)
+		return NULL;
+	ms->pid = pid;
+	for (unsigned i = 0; i < 2; i++) {
+		snprintf(key, sizeof(key), "proc.%u.%s", pid, which[i]);
+		const char *val = trace_meta_get(v->meta, key);
+		if (val)
+			ms->nr[i] = rv_parse_maps(v, val, /* relro */ i == 1, &ms->map[i]);
+	}
+	HASH_ADD(hh, v->maps, pid, sizeof(ms->pid), ms);
+	return ms;
+}
+
+/* The line of map[0..nr) holding addr, or NULL; *next is lowered to the start of the first line above addr. */
+static const struct rv_map *rv_map_find(const struct rv_map *map, uint32_t nr, uint64_t addr, uint64_t *next)
+{
+	uint32_t lo = 0, hi = nr;
+
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+		if (map[mid].end <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == nr)
+		return NULL;
+	if (map[lo].start <= addr)
+		return &map[lo];
+	if (map[lo].start < *next)
+		*next = map[lo].start;
+	return NULL;
+}
+
+/*
+ * The maps line of p holding addr: a process that exec'd in the trace
+ * looks in maps_end (its final image; what it had before is gone), others
+ * in maps_start, then maps_end (mapped later by calls the recording did
+ * not see).  *next gets the start of the first line above addr.
+ */
+static const struct rv_map *rv_seed_find(replay_vm_t *v, struct rv_proc *p, uint64_t addr, uint64_t *next)
+{
+	struct rv_maps *ms = rv_maps_get(v, p->pid);
+	const struct rv_map *m;
+
+	*next = UINT64_MAX;
+	if (!ms)
+		return NULL;
+	for (unsigned i = p->exec_seen ? 1 : 0; i < 2; i++)
+		if ((m = rv_map_find(ms->map[i], ms->nr[i], addr, next)))
+			return m;
+	return NULL;
+}
+
+/* Map the free parts of line m in p (vm.seeded_mappings). */
+static void rv_seed_line(replay_vm_t *v, struct rv_proc *p, const struct rv_map *m, unsigned cpu)
+{
+	for (uint64_t a = m->start; a < m->end && a < p->mm->task_size;) {
+		const struct vm_area_struct *vma = find_vma_uncounted(p->mm, a);
+		if (vma && vma->vm_start <= a) {
+			a = vma->vm_end;
+			continue;
+		}
+		uint64_t e = vma && vma->vm_start < m->end ? vma->vm_start : m->end;
+		uint64_t pgoff = m->file == VM_FILE_NONE ? 0 : m->pgoff + ((a - m->start) >> PAGE_SHIFT);
+		if (do_mmap(&v->vs, p->mm, a, e - a, m->prot, m->flags | MM_MAP_FIXED, m->file, pgoff,
+			    cpu) == (int64_t)a) {
+			v->nr_seeded++;
+			v->vma_gen++;
+			rv_guess_add(p, a, e);
+		}
+		a = e;
+	}
+}
+
+/*
+ * Map the holes of [start, start + len): what a process had mapped that no
+ * event of the trace shows (see "Seeding" in replay_vm.h).  A hole a maps
+ * line covers is seeded from it; with implicit, the rest becomes anonymous
+ * private memory with prot (vm.implicit_mappings).
  */
 static void rv_fill_holes(replay_vm_t *v, struct rv_proc *p, uint64_t start, uint64_t len,
-			  uint32_t prot, unsigned cpu)
+			  uint32_t prot, bool implicit, unsigned cpu)
 {
 	uint64_t end = (start + len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1), cur = start & ~(PAGE_SIZE - 1);
 
 	while (cur < end) {
 		const struct vm_area_struct *vma = find_vma_uncounted(p->mm, cur);
-		uint64_t hole_end = vma && vma->vm_start < end ? vma->vm_start : end;
+		uint64_t next;
 
-		if (cur < hole_end &&
+		if (vma && vma->vm_start <= cur) {
+			cur = vma->vm_end;
+			continue;
+		}
+		uint64_t hole_end = vma && vma->vm_start < end ? vma->vm_start : end;
+		const struct rv_map *m = rv_seed_find(v, p, cur, &next);
+		if (m) {
+			rv_seed_line(v, p, m, cpu);
+			vma = find_vma_uncounted(p->mm, cur);
+			if (vma && vma->vm_start <= cur) {
+				cur = vma->vm_end;
+				continue;
+			}
+			next = cur + PAGE_SIZE;         /* the model refused it: implicit below */
+		}
+		if (next < hole_end)
+			hole_end = next;
+		if (implicit &&
 		    do_mmap(&v->vs, p->mm, cur, hole_end - cur, prot, MM_MAP_PRIVATE | MM_MAP_ANONYMOUS |
 			    MM_MAP_FIXED, VM_FILE_NONE, 0, cpu) == (int64_t)cur) {
 			v->nr_implicit++;
 			v->vma_gen++;
+			rv_guess_add(p, cur, hole_end);
 		}
-		if (!vma || vma->vm_end >= end)
-			break;
-		cur = vma->vm_end;
+		cur = hole_end;
 	}
 }
 
@@ -345,7 +703,7 @@ static int piece_mprotect(replay_vm_t *v, struct rv_proc *p, uint64_t start, uin
 	int rc = do_mprotect(&v->vs, p->mm, start, len, ev->mprotect.prot, cpu);
 
 	if (rc == -ENOMEM) {    /* the kernel found it mapped: mapped before the trace began */
-		rv_fill_holes(v, p, start, len, ev->mprotect.prot, cpu);
+		rv_fill_holes(v, p, start, len, ev->mprotect.prot, /* implicit */ true, cpu);
 		rc = do_mprotect(&v->vs, p->mm, start, len, ev->mprotect.prot, cpu);
 	}
 	return rc;
@@ -357,10 +715,31 @@ static int piece_madvise(replay_vm_t *v, struct rv_proc *p, uint64_t start, uint
 	int rc = do_madvise(&v->vs, p->mm, start, len, ev->madvise.advice, cpu);
 
 	if (rc == -ENOMEM) {    /* as for mprotect: the recording found it mapped */
-		rv_fill_holes(v, p, start, len, MM_PROT_READ | MM_PROT_WRITE, cpu);
+		rv_fill_holes(v, p, start, len, MM_PROT_READ | MM_PROT_WRITE, /* implicit */ true, cpu);
 		rc = do_madvise(&v->vs, p->mm, start, len, ev->madvise.advice, cpu);
 	}
 	return rc;
+}
+
+/*
+ * The file a recorded file mmap maps: the trace's id says which open file
+ * (the kernel importer can only key it by pid and fd, and ld.so reuses one fd
+ * for every library), the real maps say which file - the name of the line at
+ * both ends of the mapping, one page cache per name across processes, as
+ * the kernel has one per inode.  The trace's id when no line says.
+ */
+static uint32_t rv_mmap_file(replay_vm_t *v, struct rv_proc *p, const trace_event_t *ev, uint64_t len)
+{
+	const struct rv_map *first, *last;
+	uint64_t next;
+
+	if (ev->mmap.file == VM_FILE_NONE || (ev->mmap.flags & MM_MAP_ANONYMOUS) || !len)
+		return ev->mmap.file;
+	first = rv_seed_find(v, p, ev->mmap.result, &next);
+	last = rv_seed_find(v, p, ev->mmap.result + len - 1, &next);
+	if (first && last && first->file != VM_FILE_NONE && first->file == last->file)
+		return first->file;
+	return ev->mmap.file;
 }
 
 static int rv_mmap(replay_vm_t *v, struct rv_proc *p, const trace_event_t *ev, uint64_t idx,
@@ -368,6 +747,7 @@ static int rv_mmap(replay_vm_t *v, struct rv_proc *p, const trace_event_t *ev, u
 {
 	uint32_t flags = ev->mmap.flags;
 	uint64_t len = (ev->mmap.len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	uint32_t file = rv_mmap_file(v, p, ev, len);
 	int64_t got;
 
 	if (!v->placement_engine) {
@@ -379,25 +759,28 @@ static int rv_mmap(replay_vm_t *v, struct rv_proc *p, const trace_event_t *ev, u
 		bool fixed = flags & MM_MAP_FIXED;
 		flags &= ~(MM_MAP_FIXED | MM_MAP_FIXED_NOREPLACE);
 		got = do_mmap(&v->vs, p->mm, ev->mmap.result, ev->mmap.len, ev->mmap.prot,
-			      flags | (fixed ? MM_MAP_FIXED : MM_MAP_FIXED_NOREPLACE), ev->mmap.file,
+			      flags | (fixed ? MM_MAP_FIXED : MM_MAP_FIXED_NOREPLACE), file,
 			      ev->mmap.pgoff, cpu);
 		if (got == -EEXIST) {
-			rv_error(v, RV_ERR_MMAP_OVERLAP, idx,
-				 "mmap result %#" PRIx64 "+%#" PRIx64 " overlaps a mapping the model still has",
-				 ev->mmap.result, len);
+			/* over memory the model guessed (seeded, implicit): the trace wins, as MAP_FIXED */
+			if (!rv_only_guessed(p, ev->mmap.result, ev->mmap.result + len))
+				rv_error(v, RV_ERR_MMAP_OVERLAP, idx,
+					 "mmap result %#" PRIx64 "+%#" PRIx64 " overlaps a mapping the model still has",
+					 ev->mmap.result, len);
 			got = do_mmap(&v->vs, p->mm, ev->mmap.result, ev->mmap.len, ev->mmap.prot,
-				      flags | MM_MAP_FIXED, ev->mmap.file, ev->mmap.pgoff, cpu);
+				      flags | MM_MAP_FIXED, file, ev->mmap.pgoff, cpu);
 		}
 		if (got < 0 || (uint64_t)got != ev->mmap.result) {
 			rv_error(v, RV_ERR_MMAP, idx, "mmap at %#" PRIx64 " len %#" PRIx64 ": model returned %" PRId64,
 				 ev->mmap.result, len, got);
 			return RV_KIND_NONE;
 		}
+		rv_guess_remove(p, ev->mmap.result, ev->mmap.result + len);
 		return RV_KIND_MMAP;
 	}
 	/* placement = engine: the model chooses; MAP_FIXED hints are translated */
 	uint64_t hint = flags & (MM_MAP_FIXED | MM_MAP_FIXED_NOREPLACE) ? rv_translate(v, p, ev->mmap.addr) : 0;
-	got = do_mmap(&v->vs, p->mm, hint, ev->mmap.len, ev->mmap.prot, flags, ev->mmap.file,
+	got = do_mmap(&v->vs, p->mm, hint, ev->mmap.len, ev->mmap.prot, flags, file,
 		      ev->mmap.pgoff, cpu);
 	if (got < 0) {
 		rv_error(v, RV_ERR_MMAP, idx, "mmap len %#" PRIx64 ": model returned %" PRId64, len, got);
@@ -496,6 +879,13 @@ static int rv_fork(replay_vm_t *v, struct rv_proc *parent, const trace_event_t *
 		v->nr_processes++;
 	}
 	c->brk_set = parent->brk_set;
+	if (parent->nr_guessed) {
+		c->guessed = malloc(parent->nr_guessed * sizeof(*c->guessed));
+		if (c->guessed) {
+			memcpy(c->guessed, parent->guessed, parent->nr_guessed * sizeof(*c->guessed));
+			c->nr_guessed = c->cap_guessed = parent->nr_guessed;
+		}
+	}
 	if (parent->nr_ranges) {
 		c->ranges = malloc(parent->nr_ranges * sizeof(*c->ranges));
 		if (!c->ranges) {
@@ -536,6 +926,36 @@ static bool rv_covered(replay_vm_t *v, struct rv_proc *p, uint64_t addr)
 	return true;
 }
 
+/*
+ * An access the recorded program made (and lived through) that the VMA
+ * covering addr does not allow: when that VMA is one the model guessed
+ * (seeded or implicit), the guess was short - an implicit mapping takes the
+ * rights of its first access, a page first read and later written needs
+ * more - so the page gets the missing rights, as an mprotect would
+ * (vm.guess_widened).  A mapping the trace made keeps its rights: a fault
+ * there is the program's own SIGSEGV.
+ */
+static void rv_widen_guess(replay_vm_t *v, struct rv_proc *p, uint64_t addr, uint32_t need,
+			   unsigned cpu)
+{
+	const struct vm_area_struct *vma = find_vma_uncounted(p->mm, addr);
+	uint32_t have;
+
+	if (!vma || addr < vma->vm_start)
+		return;
+	have = (vma->vm_flags & VM_READ ? MM_PROT_READ : 0) | (vma->vm_flags & VM_WRITE ? MM_PROT_WRITE : 0) |
+	       (vma->vm_flags & VM_EXEC ? MM_PROT_EXEC : 0);
+	if ((have & need) == need)
+		return;
+	for (uint32_t i = 0; i < p->nr_guessed; i++) {
+		if (addr >= p->guessed[i].start && addr < p->guessed[i].end) {
+			if (!do_mprotect(&v->vs, p->mm, addr & ~(PAGE_SIZE - 1), PAGE_SIZE, have | need, cpu))
+				v->nr_guess_widened++;
+			return;
+		}
+	}
+}
+
 static int rv_fault(replay_vm_t *v, struct rv_proc *p, const trace_event_t *ev, unsigned cpu)
 {
 	uint64_t addr = rv_translate(v, p, ev->type == TRACE_FAULT ? ev->fault.addr : ev->access.addr);
@@ -546,14 +966,20 @@ static int rv_fault(replay_vm_t *v, struct rv_proc *p, const trace_event_t *ev, 
 
 	/*
 	 * A fault or access outside every mapping the model knows: the
-	 * recorded program touched memory it had before the recording began
-	 * (a kernel trace starts after exec).  Map it implicitly, with the
-	 * rights the access needs, rather than report a SIGSEGV the program
-	 * never took.
+	 * recorded program touched memory no event of the trace mapped (what
+	 * it had before the recording began, what exec mapped).  Seed it from
+	 * the real maps, else map it implicitly with the rights the access
+	 * needs, rather than report a SIGSEGV the program never took.  A
+	 * protection fault hit a present page: only a maps line can say what
+	 * it was.
 	 */
-	if (!(ev->type == TRACE_FAULT && (ev->fault.flags & TRACE_FAULT_PROT)) && !rv_covered(v, p, addr))
-		rv_fill_holes(v, p, addr, PAGE_SIZE, MM_PROT_READ | (flags & FAULT_FLAG_WRITE ?
-			      MM_PROT_WRITE : 0) | (flags & FAULT_FLAG_INSTRUCTION ? MM_PROT_EXEC : 0), cpu);
+	uint32_t need = MM_PROT_READ | (flags & FAULT_FLAG_WRITE ? MM_PROT_WRITE : 0) |
+			(flags & FAULT_FLAG_INSTRUCTION ? MM_PROT_EXEC : 0);
+	if (!rv_covered(v, p, addr))
+		rv_fill_holes(v, p, addr & ~(PAGE_SIZE - 1), PAGE_SIZE, need,
+			      !(ev->type == TRACE_FAULT && (ev->fault.flags & TRACE_FAULT_PROT)), cpu);
+	else
+		rv_widen_guess(v, p, addr, need, cpu);
 	if (ev->type == TRACE_FAULT)
 		c = handle_mm_fault(&v->vs, p->mm, addr, flags, cpu);
 	else
@@ -608,6 +1034,8 @@ int replay_vm_event(replay_vm_t *v, const trace_event_t *ev, uint64_t idx, unsig
 		if (rc)
 			rv_error(v, RV_ERR_MUNMAP, idx, "munmap %#" PRIx64 "+%#" PRIx64 ": model returned %d",
 				 ev->munmap.addr, ev->munmap.len, rc);
+		else if (!v->placement_engine)
+			rv_guess_remove(p, ev->munmap.addr, ev->munmap.addr + ev->munmap.len);
 		if (v->placement_engine)
 			range_remove(p, ev->munmap.addr, (ev->munmap.len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1));
 		return RV_KIND_MUNMAP;
@@ -634,6 +1062,7 @@ int replay_vm_event(replay_vm_t *v, const trace_event_t *ev, uint64_t idx, unsig
 		return rv_fork(v, p, ev, idx);
 	case TRACE_EXEC:        /* exec_mmap(): a new mm replaces the old one */
 		rv_put_mm(v, p);
+		p->exec_seen = true;
 		return rv_new_mm(v, p) ? RV_KIND_EXEC : RV_KIND_NONE;
 	case TRACE_EXIT:
 		if (!(ev->exit.flags & TRACE_EXIT_THREAD))
@@ -664,11 +1093,17 @@ int replay_vm_init(replay_vm_t *v, phys_t *pm, const struct policy *p, const cha
 	return 0;
 }
 
+void replay_vm_set_meta(replay_vm_t *v, const trace_reader_t *r)
+{
+	v->meta = r;
+}
+
 void replay_vm_destroy(replay_vm_t *v)
 {
 	struct rv_proc *p, *tmp;
 
 	struct rv_stat *s, *stmp;
+	struct rv_maps *ms, *mtmp;
 
 	HASH_ITER(hh, v->procs, p, tmp)
 		rv_proc_free(v, p);
@@ -676,32 +1111,22 @@ void replay_vm_destroy(replay_vm_t *v)
 		HASH_DEL(v->stats, s);
 		free(s);
 	}
+	HASH_ITER(hh, v->maps, ms, mtmp) {
+		HASH_DEL(v->maps, ms);
+		free(ms->map[0]);
+		free(ms->map[1]);
+		free(ms);
+	}
+	for (uint32_t i = 0; i < v->nr_seed_names; i++)
+		free(v->seed_names[i]);
+	free(v->seed_names);
+	v->seed_names = NULL;
+	v->nr_seed_names = v->cap_seed_names = 0;
 	if (v->vs_up)
 		vmsys_destroy(&v->vs);
 	if (v->tlb_up)
 		tlb_destroy(&v->tlb);
 	v->vs_up = v->tlb_up = false;
-}
-
-int replay_vm_check(const replay_vm_t *v, char *msg, size_t len)
-{
-	const struct rv_proc *p, *tmp;
-	char m[400];
-
-	HASH_ITER(hh, v->procs, p, tmp)
-		if (p->mm && vma_check(p->mm, m, sizeof(m))) {
-			snprintf(msg, len, "vma_check: pid %u: %s", p->pid, m);
-			return -1;
-		}
-	if (v->vs_up && pgtable_check(&v->vs, m, sizeof(m))) {
-		snprintf(msg, len, "pgtable_check: %s", m);
-		return -1;
-	}
-	if (v->tlb_up && tlb_check(&v->tlb, m, sizeof(m))) {
-		snprintf(msg, len, "tlb_check: %s", m);
-		return -1;
-	}
-	return 0;
 }
 
 void replay_vm_sample(const replay_vm_t *v, void (*fn)(void *ctx, const char *scope,
@@ -779,6 +1204,9 @@ void replay_vm_rows(replay_vm_t *v, trace_reader_t *r, results_t *res)
 	results_add_u64(res, "vm.touch_skipped", v->nr_touch_skipped, "events", true);
 	results_add_u64(res, "vm.failed_in_trace", v->nr_failed_in_trace, "events", true);
 	results_add_u64(res, "vm.implicit_mappings", v->nr_implicit, "mappings", true);
+	results_add_u64(res, "vm.guess_widened", v->nr_guess_widened, "pages", true);
+	results_add_u64(res, "vm.seeded_mappings", v->nr_seeded, "mappings", true);
+	results_add_u64(res, "vm.seed_malformed", v->nr_seed_malformed, "lines", true);
 	for (unsigned i = 0; i < NR_RV_ERRORS; i++) {
 		snprintf(metric, sizeof(metric), "replay_errors.%s", rv_error_names[i]);
 		results_add_u64(res, metric, v->nr_errors[i], "events", true);

@@ -17,12 +17,30 @@
  * addresses outside any mapping (heap, stack, the program's image) are kept.
  *
  * Calls that failed in the recording (err != 0) are not replayed: the model
- * starts from the real outcome.  Memory a process mapped before the
- * recording began (its ELF image and stack, which exec maps in the kernel)
- * becomes an implicit anonymous mapping the first time a fault, access,
- * mprotect or madvise of the trace shows it (vm.implicit_mappings).  A model call that disagrees with the
+ * starts from the real outcome.  A model call that disagrees with the
  * recording (the model refuses what the kernel did) is a counted replay
  * error, printed for its first few events, and the replay goes on.
+ *
+ * Seeding.  Memory a process had that no event of the trace maps -- what
+ * it mapped before the recording began, and what exec maps in the kernel
+ * (the ELF image, ld.so, the stack, the vDSO) -- is taken from the real
+ * memory map the trace's metadata holds (proc.PID.maps_start, recorded when
+ * the recorder attached, and proc.PID.maps_end, at exit: lines
+ * "START-END PERMS NAME" joined by "; ").  When a fault, access, mprotect or
+ * madvise of the trace first touches such memory, the whole line is mapped
+ * (as far as it is free) with its permissions: a file mapping for a named
+ * line (one file id per distinct name, RV_SEED_FILE_BASE up, offsets
+ * counted from the first line of the run of lines of that name), anonymous
+ * for "-" and [heap] (the break itself still comes from the first recorded
+ * brk, mm_set_brk_base), [stack] with VM_GROWSDOWN (vm.seeded_mappings).  A process that exec'd in the
+ * trace looks in maps_end first (its final image), others in maps_start
+ * first.  Mappings the trace makes always win: they exist before anything
+ * is seeded, and a recorded mmap over a seeded or implicit range replaces
+ * it as MAP_FIXED would, without counting an overlap error.  Memory no line
+ * covers becomes an implicit anonymous mapping, as before
+ * (vm.implicit_mappings).  [vvar] and [vsyscall] are never seeded (PFN
+ * mappings the kernel does not count in RSS); malformed lines are skipped
+ * and counted (vm.seed_malformed).
  */
 #ifndef MMBENCH_REPLAY_VM_H
 #define MMBENCH_REPLAY_VM_H
@@ -67,7 +85,11 @@ enum rv_error {
 	NR_RV_ERRORS
 };
 
+/* File ids of seeded mappings: far above any trace's own file ids. */
+#define RV_SEED_FILE_BASE	0xc0000000u
+
 struct rv_proc;                         /* one traced process (replay_vm.c) */
+struct rv_maps;                         /* one pid's parsed maps lines (replay_vm.c) */
 struct rv_stat;                         /* one pid's figures, kept after it exits (replay_vm.c) */
 
 typedef struct replay_vm {
@@ -83,7 +105,14 @@ typedef struct replay_vm {
 	uint64_t nr_errors[NR_RV_ERRORS];
 	uint64_t nr_touch_skipped;      /* touch accesses left out (--touch=none) */
 	uint64_t nr_failed_in_trace;    /* calls the recording saw fail: not replayed */
-	uint64_t nr_implicit;           /* mappings made for memory the process had before the trace */
+	uint64_t nr_implicit;           /* anonymous mappings made for memory no maps line covers */
+	uint64_t nr_guess_widened;      /* pages of a guessed mapping given a right a later access used */
+	uint64_t nr_seeded;             /* mappings made from proc.PID.maps_start / maps_end lines */
+	uint64_t nr_seed_malformed;     /* maps lines that could not be read (skipped) */
+	const trace_reader_t *meta;     /* where proc.PID.maps_* are read, NULL: no seeding */
+	struct rv_maps *maps;           /* parsed maps by pid (uthash), made on first need */
+	char **seed_names;              /* [nr_seed_names]: file id RV_SEED_FILE_BASE + i names seed_names[i] */
+	uint32_t nr_seed_names, cap_seed_names;
 	uint64_t vma_gen;               /* bumped whenever VMAs may change (rv_covered's caches) */
 	uint64_t nr_processes;          /* address spaces created */
 } replay_vm_t;
@@ -98,14 +127,18 @@ const char *replay_vm_kind_name(unsigned kind);
 int replay_vm_init(replay_vm_t *v, phys_t *pm, const struct policy *p, const char *trace_path,
 		   bool touch, char *err, size_t errlen);
 
+/*
+ * Seed address spaces from r's metadata (proc.PID.maps_start/maps_end, see
+ * "Seeding" above); r must stay open while events are replayed.  Without
+ * this call nothing is seeded (implicit mappings only).
+ */
+void replay_vm_set_meta(replay_vm_t *v, const trace_reader_t *r);
+
 /* Tear every address space down and free everything; safe after a failed init. */
 void replay_vm_destroy(replay_vm_t *v);
 
 /* Replay one event of the process side; returns its enum rv_kind, or RV_KIND_NONE. */
 int replay_vm_event(replay_vm_t *v, const trace_event_t *ev, uint64_t idx, unsigned cpu);
-
-/* vma_check of every mm, pgtable_check, tlb_check.  0, or -1 with "checker: message" in msg. */
-int replay_vm_check(const replay_vm_t *v, char *msg, size_t len);
 
 /* Per-process rows for timeseries.csv: fn(ctx, scope, metric, value) for rss_pages and pgtable_pages. */
 void replay_vm_sample(const replay_vm_t *v, void (*fn)(void *ctx, const char *scope,

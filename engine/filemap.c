@@ -7,6 +7,14 @@
  * owned as OWNER_FILE and movable, and stay cached, held by the cache's
  * reference, until vmsys_destroy(): reclaim, writeback and truncation are
  * not modeled.
+ *
+ * Warm or cold (vm_config.page_cache_warm).  A cold cache starts empty: the
+ * first fault on a file page reads it in (a major fault).  A warm cache
+ * stands for files read before the run (a program's binary and libraries
+ * normally are): every file page is cached and uptodate, so no fault is
+ * major and fault-around finds every page of its window.  The model's
+ * entry for such a page is made the first time a fault or fault-around
+ * needs it; the page itself is allocated then.
  */
 #include <stdlib.h>
 
@@ -115,7 +123,18 @@ pfn_t filemap_get_page(vmsys_t *vs, uint32_t file, uint64_t pgoff, unsigned cpu,
 	};
 	pc->buckets[h] = ++pc->nr_pages;
 	cost_add(vs->pm, COST_PAGECACHE_OP, 1);
+	if (vs->cfg.page_cache_warm)
+		return pfn;     /* it was cached before the run: no read */
 	vs->ev.pgmajfault++;
 	*major = true;
 	return pfn;
+}
+
+pfn_t filemap_map_find(vmsys_t *vs, uint32_t file, uint64_t pgoff, unsigned cpu)
+{
+	bool major;
+
+	if (!vs->cfg.page_cache_warm)
+		return filemap_find(vs, file, pgoff);
+	return filemap_get_page(vs, file, pgoff, cpu, &major);
 }

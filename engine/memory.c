@@ -269,9 +269,11 @@ static int map_file_page(vmsys_t *vs, struct vm_area_struct *vma, uint64_t addr,
 /*
  * do_fault_around() / filemap_map_pages(): map the cached pages of the
  * fault_around_pages-aligned window around addr (inside the VMA and the
- * PTE table) whose entries are empty.
+ * PTE table) whose entries are empty; with a warm cache every page of the
+ * window is cached (filemap_map_find).
  */
-static void do_fault_around(vmsys_t *vs, struct vm_area_struct *vma, uint64_t addr, uint64_t *pmd)
+static void do_fault_around(vmsys_t *vs, struct vm_area_struct *vma, uint64_t addr, uint64_t *pmd,
+			    unsigned cpu)
 {
 	uint64_t nr = vs->cfg.fault_around_pages, start, end;
 	uint64_t prot = vm_page_prot(vma);
@@ -294,7 +296,7 @@ static void do_fault_around(vmsys_t *vs, struct vm_area_struct *vma, uint64_t ad
 
 		if (*pte)
 			continue;
-		pfn = filemap_find(vs, vma->vm_file, linear_page_index(vma, a));
+		pfn = filemap_map_find(vs, vma->vm_file, linear_page_index(vma, a), cpu);
 		if (pfn != PFN_NONE && map_file_page(vs, vma, a, pte, pfn, prot))
 			return;
 	}
@@ -307,7 +309,7 @@ static enum fault_class do_read_fault(vmsys_t *vs, struct vm_area_struct *vma, u
 	bool major;
 	pfn_t pfn;
 
-	do_fault_around(vs, vma, addr, pmd);
+	do_fault_around(vs, vma, addr, pmd, cpu);
 	if (pte_mapped(*pte))
 		return FAULT_FILE_READ;
 	pfn = filemap_get_page(vs, vma->vm_file, linear_page_index(vma, addr), cpu, &major);
@@ -836,17 +838,29 @@ int copy_page_range(vmsys_t *vs, struct vm_area_struct *dst_vma, struct vm_area_
 			}
 			split_huge_pmd(vs, src, it.pmd, it.table, it.addr & HPAGE_PMD_MASK, cpu);
 		}
+		/*
+		 * copy_pte_range(): both PTE tables are looked up once (the
+		 * child's allocated at the first mapped entry), then indexed.
+		 */
+		uint64_t *src_tab = pt_table(vs, pte_pfn(*it.pmd)), *dst_tab = NULL;
+
 		for (uint64_t a = it.addr; a < it.next; a += PAGE_SIZE) {
-			uint64_t *pte = pte_offset(vs, *it.pmd, a), *dpte, e = *pte;
+			unsigned idx = pt_index(a, 1);
+			uint64_t *pte = &src_tab[idx], *dpte, e = *pte;
 			pfn_t pfn, head;
 
 			if (!pte_mapped(e))
 				continue;
-			dpte = pte_alloc(vs, dst, dst_pmd, a, cpu);
-			if (!dpte) {
-				rc = -MM_ENOMEM;
-				goto out;
+			if (!dst_tab) {
+				dpte = pte_alloc(vs, dst, dst_pmd, a, cpu);
+				if (!dpte) {
+					rc = -MM_ENOMEM;
+					goto out;
+				}
+				dst_tab = dpte - idx;
+				e = *pte;       /* compaction in the table allocation may have moved the page */
 			}
+			dpte = &dst_tab[idx];
 			if (cow && (e & PTE_RW)) {      /* copy_present_pte: wrprotect both */
 				e &= ~PTE_RW;
 				set_pte(vs, pte, e);

@@ -33,6 +33,7 @@
  *   rmap.c          the reverse map and migration of user pages.
  *   filemap.c       the page cache: pages per (file id, pgoff).
  *   huge_memory.c   THP faults, splits and zaps of PMD mappings.
+ *   vm_check.c      vm_check: every checker above plus the cross-module invariants.
  *
  * Not thread-safe: a vmsys_t belongs to the thread that owns its phys_t.
  */
@@ -102,6 +103,7 @@ struct vm_config {
 	uint64_t stack_guard_gap;       /* stack_guard_gap, bytes (256 pages) */
 	bool zero_page;                 /* anonymous read faults map the shared zero page */
 	unsigned fault_around_pages;    /* fault_around_bytes / PAGE_SIZE: file read faults map this many (16) */
+	bool page_cache_warm;           /* every file page is cached before the run: no major faults, fault-around maps the whole window */
 };
 
 void vm_config_default(struct vm_config *cfg);
@@ -390,5 +392,16 @@ static inline uint64_t get_mm_rss(const struct mm_struct *mm)
  * against the rmap, page-cache counts.  Returns 0 or -1 with a message.
  */
 int pgtable_check(const vmsys_t *vs, char *msg, size_t msglen);
+
+/*
+ * vm_check() (vm_check.c): the whole VM side at once -- vma_check of every
+ * mm, pgtable_check, tlb_check of vs->tlb -- plus what none sees alone:
+ * entry bits against the VMA (PROT_NONE, NX, COW-exclusive writable pages,
+ * page-cache pages at their file offset), table pages machine-wide, and
+ * every TLB and walk-cache entry backed by the tables and a page in use.
+ * Read-only, counts nothing.  Returns 0, or -1 with the first violation
+ * (naming the checker, mm / pid, address) in msg.
+ */
+int vm_check(const vmsys_t *vs, char *msg, size_t msglen);
 
 #endif /* MMBENCH_MM_H */

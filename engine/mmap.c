@@ -66,6 +66,7 @@ void vm_config_default(struct vm_config *cfg)
 	cfg->stack_guard_gap = 256ull << PAGE_SHIFT;
 	cfg->zero_page = true;
 	cfg->fault_around_pages = 16;
+	cfg->page_cache_warm = true;    /* a program's files are normally cached (majflt 0 on the corpus) */
 }
 
 /*

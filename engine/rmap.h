@@ -91,9 +91,19 @@ pfn_t filemap_find(vmsys_t *vs, uint32_t file, uint64_t pgoff);
 
 /*
  * __filemap_get_folio(FGP_CREAT): the cached page, or a new one added to the
- * cache (vs->ev.pgmajfault, *major = true).  PFN_NONE when the page
+ * cache (vs->ev.pgmajfault, *major = true, unless the cache is warm: then the
+ * page was cached before the run and nothing is read).  PFN_NONE when the page
  * allocator or host memory fails.
  */
 pfn_t filemap_get_page(vmsys_t *vs, uint32_t file, uint64_t pgoff, unsigned cpu, bool *major);
+
+/*
+ * The page filemap_map_pages() would find for (file, pgoff): with a cold
+ * cache the cached page or PFN_NONE (it maps only pages already cached and
+ * uptodate, next_uptodate_folio); with a warm cache every page is cached, so
+ * the page, its model entry made now (never a major fault).  PFN_NONE also
+ * when the page allocator fails.
+ */
+pfn_t filemap_map_find(vmsys_t *vs, uint32_t file, uint64_t pgoff, unsigned cpu);
 
 #endif /* MMBENCH_RMAP_H */

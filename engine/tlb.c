@@ -106,6 +106,25 @@ static void array_setup(struct tlb_array *a, uint64_t **next, unsigned entries, 
 	*next += entries;
 }
 
+static size_t config_pwc_entries(const struct tlb_config *cfg)
+{
+	size_t n = 0;
+
+	for (int k = 0; k < TLB_NR_PWC; k++)
+		n += cfg->pwc_entries[k];
+	return n;
+}
+
+/* Tag bytes of one CPU's walk caches: each cache's rounded up to 8 (pwc_find reads words). */
+static size_t config_pwc_tags(const struct tlb_config *cfg)
+{
+	size_t n = 0;
+
+	for (int k = 0; k < TLB_NR_PWC; k++)
+		n += (cfg->pwc_entries[k] + 7) & ~7u;
+	return n;
+}
+
 static size_t config_keys(const struct tlb_config *cfg)
 {
 	size_t n = (size_t)cfg->dtlb_entries + cfg->dtlb_2m_entries + cfg->itlb_entries +
@@ -128,9 +147,13 @@ int tlb_init(tlb_t *t, const struct tlb_config *cfg, unsigned nr_cpus, phys_t *p
 	t->keys_per_cpu = config_keys(cfg);
 	t->cpus = aligned_alloc(64, sizeof(struct tlb_cpu) * nr_cpus);
 	t->keys = aligned_alloc(64, t->keys_per_cpu * sizeof(uint64_t) * nr_cpus);
-	if (!t->cpus || !t->keys) {
+	t->stamps = calloc(config_pwc_entries(cfg) * nr_cpus + 1, sizeof(uint64_t));
+	t->tags = calloc(config_pwc_tags(cfg) * nr_cpus + 8, 1);
+	if (!t->cpus || !t->keys || !t->stamps || !t->tags) {
 		free(t->cpus);
 		free(t->keys);
+		free(t->stamps);
+		free(t->tags);
 		memset(t, 0, sizeof(*t));
 		return mm_error(err, errlen, -MM_ENOMEM, "tlb: out of memory for %u CPUs", nr_cpus);
 	}
@@ -142,13 +165,20 @@ int tlb_init(tlb_t *t, const struct tlb_config *cfg, unsigned nr_cpus, phys_t *p
 	for (unsigned cpu = 0; cpu < nr_cpus; cpu++) {
 		struct tlb_cpu *c = &t->cpus[cpu];
 		uint64_t *next = t->keys + t->keys_per_cpu * cpu;
+		uint64_t *stamp = t->stamps + config_pwc_entries(cfg) * cpu;
+		uint8_t *tag = t->tags + config_pwc_tags(cfg) * cpu;
 
 		array_setup(&c->dtlb, &next, cfg->dtlb_entries, cfg->dtlb_ways);
 		array_setup(&c->dtlb_2m, &next, cfg->dtlb_2m_entries, cfg->dtlb_2m_ways);
 		array_setup(&c->itlb, &next, cfg->itlb_entries, cfg->itlb_ways);
 		array_setup(&c->stlb, &next, cfg->stlb_entries, cfg->stlb_ways);
-		for (int k = 0; k < TLB_NR_PWC; k++)
+		for (int k = 0; k < TLB_NR_PWC; k++) {
+			c->pwc[k].stamp = stamp;
+			c->pwc[k].tag = tag;
+			stamp += cfg->pwc_entries[k];
+			tag += (cfg->pwc_entries[k] + 7) & ~7u;
 			array_setup(&c->pwc[k], &next, cfg->pwc_entries[k], cfg->pwc_entries[k]);
+		}
 		c->loaded_asid = -1;
 		for (int i = 0; i < TLB_MAX_DYN_ASIDS; i++)
 			c->asid_slot[i] = -1;
@@ -160,6 +190,8 @@ void tlb_destroy(tlb_t *t)
 {
 	free(t->cpus);
 	free(t->keys);
+	free(t->stamps);
+	free(t->tags);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -168,6 +200,20 @@ void tlb_destroy(tlb_t *t)
 static inline uint64_t *array_set(const struct tlb_array *a, uint64_t vpn)
 {
 	return a->key + (size_t)(vpn & a->set_mask) * a->ways;
+}
+
+/* 1 for a valid 2 MiB key, else 0 (what tlb_array.nr_huge counts). */
+static inline uint32_t key_huge(uint64_t key)
+{
+	return (key & (TLB_KEY_VALID | TLB_KEY_HUGE)) == (TLB_KEY_VALID | TLB_KEY_HUGE);
+}
+
+/* Fill key, known absent from its set, as the most recent way; the LRU (or an invalid) way goes. */
+static inline void array_insert_absent(struct tlb_array *a, uint64_t *set, uint64_t key)
+{
+	a->nr_huge += key_huge(key) - key_huge(set[a->ways - 1]);
+	memmove(set + 1, set, (a->ways - 1) * sizeof(*set));
+	set[0] = key;
 }
 
 /* Fill key as the set's most recent way; the LRU (or an invalid) way goes. */
@@ -180,16 +226,18 @@ static void array_insert(struct tlb_array *a, uint64_t vpn, uint64_t key)
 		return;
 	set = array_set(a, vpn);
 	i = tlb_set_find(set, a->ways, key);
-	if (i < 0) {
-		i = (int)a->ways - 1;
-		set[i] = key;
-	}
-	tlb_set_touch(set, i);
+	if (i < 0)
+		array_insert_absent(a, set, key);
+	else
+		tlb_set_touch(set, i);
 }
 
-/* Remove way i: later ways move up, the last becomes invalid. */
-static void set_remove(uint64_t *set, uint32_t ways, uint32_t i)
+/* Remove way i of a's set: later ways move up, the last becomes invalid. */
+static void set_remove(struct tlb_array *a, uint64_t *set, uint32_t i)
 {
+	uint32_t ways = a->ways;
+
+	a->nr_huge -= key_huge(set[i]);
 	for (; i + 1 < ways; i++)
 		set[i] = set[i + 1];
 	set[ways - 1] = 0;
@@ -206,7 +254,7 @@ static void array_drop_key(struct tlb_array *a, uint64_t vpn, uint64_t key)
 	set = array_set(a, vpn);
 	i = tlb_set_find(set, a->ways, key);
 	if (i >= 0)
-		set_remove(set, a->ways, (uint32_t)i);
+		set_remove(a, set, (uint32_t)i);
 }
 
 /*
@@ -229,12 +277,121 @@ static void array_drop_asid(struct tlb_array *a, uint16_t asid, uint64_t lo, uin
 
 			if (!key)
 				break;
-			if (tlb_key_asid(key) == asid && vpn >= lo && vpn <= hi)
+			if (tlb_key_asid(key) == asid && vpn >= lo && vpn <= hi) {
+				a->nr_huge -= key_huge(key);
 				continue;
+			}
 			set[w++] = key;
 		}
 		for (; w < a->ways && set[w]; w++)
 			set[w] = 0;
+	}
+}
+
+/* ---------------------------------------------------------------- walk caches */
+
+#define BYTES_01	0x0101010101010101ull
+#define BYTES_80	0x8080808080808080ull
+
+/* A walk-cache key's tag: the top byte of a multiplicative (Fibonacci) hash of all its bits. */
+static inline uint8_t pwc_tag(uint64_t key)
+{
+	return (uint8_t)((key * 0x9e3779b97f4a7c15ull) >> 56);
+}
+
+/*
+ * Bit b of the result for each byte b of the 8 tags at p that may equal
+ * the tag repeated in pattern: the SWAR zero-byte test on their XOR, which
+ * never misses an equal byte and may also flag a byte just above one; the
+ * high bit of each byte gathered by a multiply.
+ */
+static inline uint64_t tag_match8(const uint8_t *p, uint64_t pattern)
+{
+	uint64_t w;
+
+	memcpy(&w, p, sizeof(w));
+	w ^= pattern;
+	w = (w - BYTES_01) & ~w & BYTES_80;
+	return ((w >> 7) * 0x0102040810204080ull) >> 56;
+}
+
+/*
+ * Way of key among the valid ways of walk cache a, or -1.  The tags of 64
+ * ways at most give one mask of candidates, built without a branch on any
+ * compare; its lowest candidate is the key's way unless two tags collide.
+ */
+static inline int pwc_find(const struct tlb_array *a, uint64_t key)
+{
+	uint64_t pattern = BYTES_01 * pwc_tag(key);
+	uint32_t n = a->nr_valid;
+
+	for (uint32_t base = 0; base < n; base += 64) {
+		uint32_t m = n - base < 64 ? n - base : 64;
+		uint64_t cand = 0;
+
+		for (uint32_t i = 0; i < m; i += 8)
+			cand |= tag_match8(a->tag + base + i, pattern) << i;
+		if (m < 64)
+			cand &= (1ull << m) - 1;        /* bytes past the valid ways */
+		while (cand) {
+			uint32_t j = base + (uint32_t)__builtin_ctzll(cand);
+
+			if (a->key[j] == key)
+				return (int)j;
+			cand &= cand - 1;
+		}
+	}
+	return -1;
+}
+
+/* A walk-cache lookup; a hit makes the way the most recently used. */
+static inline bool pwc_lookup(struct tlb_array *a, uint64_t key)
+{
+	int i = pwc_find(a, key);
+
+	if (i < 0)
+		return false;
+	a->stamp[i] = ++a->clock;
+	return true;
+}
+
+/* A walk-cache fill: key becomes the most recently used; a full cache loses its LRU way. */
+static void pwc_insert(struct tlb_array *a, uint64_t key)
+{
+	int i;
+
+	if (!a->ways)
+		return;
+	i = pwc_find(a, key);
+	if (i < 0) {
+		if (a->nr_valid < a->ways) {
+			i = (int)a->nr_valid++;
+		} else {
+			i = 0;
+			for (uint32_t w = 1; w < a->ways; w++)
+				i = a->stamp[w] < a->stamp[i] ? (int)w : i;
+		}
+		a->key[i] = key;
+		a->tag[i] = pwc_tag(key);
+	}
+	a->stamp[i] = ++a->clock;
+}
+
+/* Drop asid's walk-cache keys whose vpn lies in [lo, hi]; the last valid way fills each hole. */
+static void pwc_drop_asid(struct tlb_array *a, uint16_t asid, uint64_t lo, uint64_t hi)
+{
+	for (uint32_t i = 0; i < a->nr_valid;) {
+		uint64_t key = a->key[i], vpn = tlb_key_vpn(key);
+
+		if (tlb_key_asid(key) != asid || vpn < lo || vpn > hi) {
+			i++;
+			continue;
+		}
+		a->nr_valid--;
+		a->key[i] = a->key[a->nr_valid];
+		a->tag[i] = a->tag[a->nr_valid];
+		a->stamp[i] = a->stamp[a->nr_valid];
+		a->key[a->nr_valid] = 0;
 	}
 }
 
@@ -249,10 +406,12 @@ enum tlb_result tlb_lookup_slow(tlb_t *t, unsigned cpu, uint16_t asid, uint64_t 
 
 	if (tlb_array_lookup(&c->stlb, vpn, key)) {
 		array_insert(exec ? &c->itlb : &c->dtlb, vpn, key);
-	} else if (tlb_array_lookup(&c->stlb, hvpn, hkey)) {
+	} else if (c->stlb.nr_huge && tlb_array_lookup(&c->stlb, hvpn, hkey)) {
 		array_insert(exec ? &c->itlb : &c->dtlb_2m, hvpn, hkey);
 	} else {
 		c->stats.misses++;
+		c->miss_key = key;      /* for tlb_insert: neither key is in L1 or the STLB */
+		c->miss_exec = exec;
 		return TLB_MISS;
 	}
 	c->stats.stlb_hits++;
@@ -277,7 +436,7 @@ unsigned tlb_walk(tlb_t *t, unsigned cpu, uint16_t asid, uint64_t va, unsigned l
 
 		if ((unsigned)k + 2 <= leaf_level || !c->pwc[k].ways)
 			continue;
-		if (tlb_array_lookup(&c->pwc[k], prefix, tlb_key(prefix, asid, false))) {
+		if (pwc_lookup(&c->pwc[k], tlb_key(prefix, asid, false))) {
 			hit = k;
 			refs = (unsigned)k + 2 - leaf_level;
 			break;
@@ -288,7 +447,7 @@ unsigned tlb_walk(tlb_t *t, unsigned cpu, uint16_t asid, uint64_t va, unsigned l
 		uint64_t prefix = va >> pwc_shift[k];
 
 		if ((unsigned)k + 2 > leaf_level)
-			array_insert(&c->pwc[k], prefix, tlb_key(prefix, asid, false));
+			pwc_insert(&c->pwc[k], tlb_key(prefix, asid, false));
 	}
 	c->stats.walks++;
 	c->stats.walk_refs += refs;
@@ -303,9 +462,18 @@ void tlb_insert(tlb_t *t, unsigned cpu, uint16_t asid, uint64_t va, unsigned pag
 	bool huge = page_shift == 21;
 	uint64_t vpn = va >> (huge ? 21 : 12);
 	uint64_t key = tlb_key(vpn, asid, huge);
+	struct tlb_array *l1 = exec ? &c->itlb : huge ? &c->dtlb_2m : &c->dtlb;
 
+	if (c->miss_key == tlb_key(va >> 12, asid, false) && c->miss_exec == exec) {
+		/* the fill after a miss: both keys are absent (nothing but a fill adds one) */
+		c->miss_key = 0;
+		array_insert_absent(&c->stlb, array_set(&c->stlb, vpn), key);
+		array_insert_absent(l1, array_set(l1, vpn), key);
+		return;
+	}
+	c->miss_key = 0;
 	array_insert(&c->stlb, vpn, key);
-	array_insert(exec ? &c->itlb : huge ? &c->dtlb_2m : &c->dtlb, vpn, key);
+	array_insert(l1, vpn, key);
 }
 
 /* ---------------------------------------------------------------- flushes */
@@ -332,15 +500,15 @@ static void flush_asid(struct tlb_cpu *c, uint16_t asid)
 	array_drop_asid(&c->itlb, asid, 0, UINT64_MAX);
 	array_drop_asid(&c->stlb, asid, 0, UINT64_MAX);
 	for (int k = 0; k < TLB_NR_PWC; k++)
-		array_drop_asid(&c->pwc[k], asid, 0, UINT64_MAX);
+		pwc_drop_asid(&c->pwc[k], asid, 0, UINT64_MAX);
 }
 
 /* asid's walk-cache entries overlapping [start, end) on c. */
 static void flush_pwc_range(struct tlb_cpu *c, uint16_t asid, uint64_t start, uint64_t end)
 {
 	for (int k = 0; k < TLB_NR_PWC; k++)
-		array_drop_asid(&c->pwc[k], asid, (start >> pwc_shift[k]) & TLB_VPN_MASK,
-				((end - 1) >> pwc_shift[k]) & TLB_VPN_MASK);
+		pwc_drop_asid(&c->pwc[k], asid, (start >> pwc_shift[k]) & TLB_VPN_MASK,
+			      ((end - 1) >> pwc_shift[k]) & TLB_VPN_MASK);
 }
 
 /*
@@ -429,6 +597,9 @@ void tlb_switch_mm(tlb_t *t, unsigned cpu, uint16_t asid)
 	if (!t->cfg.pcid) {
 		/* a CR3 write without PCID drops every non-global entry */
 		memset(c->dtlb.key, 0, t->keys_per_cpu * sizeof(uint64_t));
+		c->dtlb.nr_huge = c->dtlb_2m.nr_huge = c->itlb.nr_huge = c->stlb.nr_huge = 0;
+		for (int k = 0; k < TLB_NR_PWC; k++)
+			c->pwc[k].nr_huge = c->pwc[k].nr_valid = 0;
 		c->stats.flushes_local_full++;
 		cost_add(t->pm, COST_TLB_FLUSH_MM, 1);
 		return;
@@ -474,6 +645,7 @@ static int array_check(const struct tlb_array *a, unsigned cpu, const char *name
 		       char *msg, size_t msglen)
 {
 	size_t nr_sets = a->ways ? (size_t)a->set_mask + 1 : 0;
+	uint64_t nr_huge = 0;
 
 	for (size_t s = 0; s < nr_sets; s++) {
 		const uint64_t *set = a->key + s * a->ways;
@@ -508,7 +680,37 @@ static int array_check(const struct tlb_array *a, unsigned cpu, const char *name
 							"tlb: cpu %u %s set %zu: ways %u and %u hold the same entry (asid %u vpn %#llx)",
 							cpu, name, s, j, i, tlb_key_asid(key),
 							(unsigned long long)tlb_key_vpn(key));
+			nr_huge += key_huge(key);
 		}
+	}
+	if (nr_huge != a->nr_huge)
+		return mm_error(msg, msglen, -1, "tlb: cpu %u %s: nr_huge %u, the sets hold %llu 2 MiB entries",
+				cpu, name, a->nr_huge, (unsigned long long)nr_huge);
+	return 0;
+}
+
+/* A walk cache: nr_valid valid ways, their stamps distinct and not beyond the clock. */
+static int pwc_check(const struct tlb_array *a, unsigned cpu, const char *name, char *msg, size_t msglen)
+{
+	uint32_t nr_valid = 0;
+
+	while (nr_valid < a->ways && a->key[nr_valid])
+		nr_valid++;
+	if (nr_valid != a->nr_valid)
+		return mm_error(msg, msglen, -1, "tlb: cpu %u %s: nr_valid %u, %u ways valid",
+				cpu, name, a->nr_valid, nr_valid);
+	for (uint32_t i = 0; i < nr_valid; i++) {
+		if (a->tag[i] != pwc_tag(a->key[i]))
+			return mm_error(msg, msglen, -1, "tlb: cpu %u %s way %u: tag %#x, its key's is %#x",
+					cpu, name, i, a->tag[i], pwc_tag(a->key[i]));
+		if (a->stamp[i] > a->clock)
+			return mm_error(msg, msglen, -1, "tlb: cpu %u %s way %u: stamp %llu past the clock %llu",
+					cpu, name, i, (unsigned long long)a->stamp[i],
+					(unsigned long long)a->clock);
+		for (uint32_t j = 0; j < i; j++)
+			if (a->stamp[j] == a->stamp[i])
+				return mm_error(msg, msglen, -1, "tlb: cpu %u %s: ways %u and %u share stamp %llu",
+						cpu, name, j, i, (unsigned long long)a->stamp[i]);
 	}
 	return 0;
 }
@@ -527,13 +729,24 @@ int tlb_check(const tlb_t *t, char *msg, size_t msglen)
 		    array_check(&c->stlb, cpu, "stlb", 3, msg, msglen))
 			return -1;
 		for (int k = 0; k < TLB_NR_PWC; k++)
-			if (array_check(&c->pwc[k], cpu, pwc_names[k], 1, msg, msglen))
+			if (array_check(&c->pwc[k], cpu, pwc_names[k], 1, msg, msglen) ||
+			    pwc_check(&c->pwc[k], cpu, pwc_names[k], msg, msglen))
 				return -1;
 		for (unsigned i = 0; i < t->cfg.nr_asids; i++)
 			for (unsigned j = 0; j < i; j++)
 				if (c->asid_slot[i] >= 0 && c->asid_slot[i] == c->asid_slot[j])
 					return mm_error(msg, msglen, -1, "tlb: cpu %u: ASID %d in slots %u and %u",
 							cpu, c->asid_slot[i], j, i);
+		if (c->miss_key) {
+			const struct tlb_array *l1 = c->miss_exec ? &c->itlb : &c->dtlb;
+			uint64_t vpn = tlb_key_vpn(c->miss_key);
+
+			if (tlb_set_find(array_set(&c->stlb, vpn), c->stlb.ways, c->miss_key) >= 0 ||
+			    tlb_set_find(array_set(l1, vpn), l1->ways, c->miss_key) >= 0)
+				return mm_error(msg, msglen, -1,
+						"tlb: cpu %u: the last miss (asid %u vpn %#llx) is cached but was never filled",
+						cpu, tlb_key_asid(c->miss_key), (unsigned long long)vpn);
+		}
 		if (s->walk_refs < s->walks || s->walk_refs > 5 * s->walks)
 			return mm_error(msg, msglen, -1, "tlb: cpu %u: %llu walk references for %llu walks (1..5 each)",
 					cpu, (unsigned long long)s->walk_refs, (unsigned long long)s->walks);

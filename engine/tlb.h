@@ -23,8 +23,10 @@
  * Arrays: every set is kept in recency order, most recently used way
  * first, invalid ways (key 0) last.  That is true LRU (the victim is the
  * last way), deterministic, and an L1 hit on the most recent way writes
- * nothing.  An entry key packs (vpn, ASID, size) with a valid bit, so one
- * 64-bit compare matches all three.
+ * nothing.  The walk caches, fully associative, keep last-use stamps
+ * instead (struct tlb_array): the same LRU, without moving keys on a hit.
+ * An entry key packs (vpn, ASID, size) with a valid bit, so one 64-bit
+ * compare matches all three.
  *
  * The L1 dTLB has one array per page size (as Skylake: 64 x 4 KiB, 32 x
  * 2 MiB); the L1 iTLB is one array holding both sizes.  L1 and STLB are
@@ -89,11 +91,25 @@ struct tlb_stats {
 	uint64_t shootdowns_received;   /* flush requests from other CPUs */
 };
 
-/* One set-associative array of one CPU. */
+/*
+ * One set-associative array of one CPU.  A walk cache (one fully
+ * associative set) keeps its order differently: its nr_valid keys fill ways
+ * 0..nr_valid-1 in no order, each with the value of the array's clock at
+ * its last use in stamp[]; the LRU way is the smallest stamp.  A hit then
+ * writes one stamp instead of moving up to ways - 1 keys.  A search compares
+ * one tag byte per way, eight a step, without a branch on the result, then
+ * the key of the way whose tag matched.  Hits, misses and victims are those
+ * of the recency-ordered set.
+ */
 struct tlb_array {
-	uint64_t *key;                  /* [sets * ways], each set MRU first, 0 = invalid */
+	uint64_t *key;                  /* [sets * ways], each set MRU first (walk caches: above), 0 = invalid */
+	uint64_t *stamp;                /* walk caches: [ways], last use of each valid way; else NULL */
+	uint8_t *tag;                   /* walk caches: [ways rounded up to 8], a hash byte of each valid key */
+	uint64_t clock;                 /* walk caches: uses so far */
+	uint32_t nr_valid;              /* walk caches: valid ways, all before the invalid ones */
 	uint32_t set_mask;              /* sets - 1 */
 	uint32_t ways;
+	uint32_t nr_huge;               /* valid 2 MiB keys in the array: a 2 MiB lookup skips it at 0 */
 };
 
 /* One CPU's translation caches; one cache-line-aligned block per CPU. */
@@ -104,6 +120,8 @@ struct tlb_cpu {
 	struct tlb_array stlb;          /* L2 STLB, both sizes */
 	struct tlb_array pwc[TLB_NR_PWC]; /* walk caches (one set each; ways 0 when absent) */
 	struct tlb_stats stats;
+	uint64_t miss_key;              /* 4 KiB key of the last lookup that missed, 0 after a fill */
+	bool miss_exec;                 /* ... and whether it was a fetch */
 	int32_t loaded_asid;            /* ASID last switched to, -1 before any */
 	uint32_t next_asid;             /* round-robin slot for choose_new_asid */
 	int32_t asid_slot[TLB_MAX_DYN_ASIDS]; /* ASIDs tagged on this CPU, -1 = free */
@@ -115,6 +133,8 @@ typedef struct tlb {
 	phys_t *pm;                     /* where costs are counted */
 	struct tlb_cpu *cpus;           /* [nr_cpus] */
 	uint64_t *keys;                 /* backing store of every array */
+	uint64_t *stamps;               /* ... and of the walk caches' stamps */
+	uint8_t *tags;                  /* ... and tags */
 	size_t keys_per_cpu;            /* keys of one CPU's arrays, a multiple of 8 (64 bytes) */
 } tlb_t;
 
@@ -163,26 +183,42 @@ void tlb_destroy(tlb_t *t);
 /* The part of tlb_lookup() after an L1 miss: the STLB, with L1 refill. */
 enum tlb_result tlb_lookup_slow(tlb_t *t, unsigned cpu, uint16_t asid, uint64_t va, bool exec);
 
-/* Index of key in the set, or -1. */
+/*
+ * Index of key in the set, or -1.  Four ways a test, their compares OR-ed
+ * without a branch each; the way itself is found inside the matching four.
+ */
 static inline int tlb_set_find(const uint64_t *set, uint32_t ways, uint64_t key)
 {
-	for (uint32_t i = 0; i < ways; i++)
+	uint32_t i = 0;
+
+	for (; i + 4 <= ways; i += 4)
+		if ((set[i] == key) | (set[i + 1] == key) | (set[i + 2] == key) | (set[i + 3] == key))
+			break;
+	for (; i < ways; i++)
 		if (set[i] == key)
 			return (int)i;
 	return -1;
 }
 
-/* Make way i the most recently used: ways 0..i-1 move down one. */
+/*
+ * Make way i the most recently used: ways 0..i-1 move down one.  Written as
+ * a rotation through one register, which the compiler keeps inline (a
+ * plain shift loop becomes a memmove() call, slow for the few ways moved).
+ */
 static inline void tlb_set_touch(uint64_t *set, int i)
 {
-	uint64_t key = set[i];
+	uint64_t carry = set[0];
 
-	for (; i > 0; i--)
-		set[i] = set[i - 1];
-	set[0] = key;
+	for (int j = 1; j <= i; j++) {
+		uint64_t next = set[j];
+
+		set[j] = carry;
+		carry = next;
+	}
+	set[0] = carry;
 }
 
-/* Look key up in array a at set index vpn; on a hit make it MRU. */
+/* Look key up in array a at set index vpn (way 0 first: the repeat hit); on a hit make it MRU. */
 static inline bool tlb_array_lookup(struct tlb_array *a, uint64_t vpn, uint64_t key)
 {
 	uint64_t *set = a->key + (size_t)(vpn & a->set_mask) * a->ways;
@@ -190,10 +226,10 @@ static inline bool tlb_array_lookup(struct tlb_array *a, uint64_t vpn, uint64_t 
 
 	if (set[0] == key)
 		return true;
-	i = tlb_set_find(set, a->ways, key);
+	i = tlb_set_find(set + 1, a->ways - 1, key);
 	if (i < 0)
 		return false;
-	tlb_set_touch(set, i);
+	tlb_set_touch(set, i + 1);
 	return true;
 }
 
@@ -209,10 +245,11 @@ static inline enum tlb_result tlb_lookup(tlb_t *t, unsigned cpu, uint16_t asid, 
 {
 	struct tlb_cpu *c = &t->cpus[cpu];
 	struct tlb_array *l1 = exec ? &c->itlb : &c->dtlb;
+	struct tlb_array *l1_2m = exec ? l1 : &c->dtlb_2m;
 	uint64_t vpn = va >> 12;
 
 	if (tlb_array_lookup(l1, vpn, tlb_key(vpn, asid, false)) ||
-	    tlb_array_lookup(exec ? l1 : &c->dtlb_2m, va >> 21, tlb_key(va >> 21, asid, true))) {
+	    (l1_2m->nr_huge && tlb_array_lookup(l1_2m, va >> 21, tlb_key(va >> 21, asid, true)))) {
 		c->stats.l1_hits++;
 		return TLB_L1_HIT;
 	}
@@ -234,7 +271,9 @@ unsigned tlb_walk(tlb_t *t, unsigned cpu, uint16_t asid, uint64_t va, unsigned l
 /*
  * After a walk: put the translation of va (page_shift 12 or 21) into the
  * STLB and the L1 array for its size (the iTLB when exec) as the most
- * recently used entry, evicting the LRU way of a full set.
+ * recently used entry, evicting the LRU way of a full set.  When it fills
+ * the last lookup that missed on cpu (same page, asid, exec), the sets are
+ * not searched again: that lookup found neither key, and only a fill adds one.
  */
 void tlb_insert(tlb_t *t, unsigned cpu, uint16_t asid, uint64_t va, unsigned page_shift, bool exec);
 

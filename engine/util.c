@@ -5,7 +5,7 @@
 
 #include <limits.h>
 
-uint64_t kvmalloc(slub_t *s, vmalloc_t *v, size_t size, gfp_t gfp, unsigned cpu)
+uint64_t kvmalloc_large(slub_t *s, vmalloc_t *v, size_t size, gfp_t gfp, unsigned cpu)
 {
 	gfp_t kmalloc_gfp = gfp;
 	uint64_t addr;
@@ -14,25 +14,18 @@ uint64_t kvmalloc(slub_t *s, vmalloc_t *v, size_t size, gfp_t gfp, unsigned cpu)
 	 * A physically contiguous block first: it fragments less in the long
 	 * run than the vmalloc fallback, but must not be disruptive.
 	 */
-	if (size > PAGE_SIZE) {
-		kmalloc_gfp |= GFP_F_NOWARN;
-		if (!(kmalloc_gfp & GFP_F_RETRY_MAYFAIL))
-			kmalloc_gfp |= GFP_F_NORETRY;
-		kmalloc_gfp &= ~GFP_F_NOFAIL;
-	}
+	kmalloc_gfp |= GFP_F_NOWARN;
+	if (!(kmalloc_gfp & GFP_F_RETRY_MAYFAIL))
+		kmalloc_gfp |= GFP_F_NORETRY;
+	kmalloc_gfp &= ~GFP_F_NOFAIL;
 	addr = kmalloc(s, size, kmalloc_gfp, cpu);
-	if (addr || size <= PAGE_SIZE)
+	if (addr)
 		return addr;
 	if (!(gfp & GFP_F_DIRECT_RECLAIM))      /* !gfpflags_allow_blocking() */
 		return 0;
 	if (size > INT_MAX)
 		return 0;
 	return vmalloc(v, size, gfp, cpu);
-}
-
-int kvfree(slub_t *s, vmalloc_t *v, uint64_t addr, unsigned cpu)
-{
-	return is_vmalloc_addr(addr) ? vfree(v, addr, cpu) : kfree(s, addr, cpu);
 }
 
 uint64_t kvrealloc(slub_t *s, vmalloc_t *v, uint64_t addr, size_t old_size, size_t new_size,

@@ -22,16 +22,28 @@ static inline bool is_vmalloc_addr(uint64_t addr)
 	return addr >= VMALLOC_START && addr <= VMALLOC_END;
 }
 
+/* kvmalloc() above PAGE_SIZE: out of line, see kvmalloc(). */
+uint64_t kvmalloc_large(slub_t *s, vmalloc_t *v, size_t size, gfp_t gfp, unsigned cpu);
+
 /*
  * kvmalloc_node(): kmalloc(size), with __GFP_NOWARN | __GFP_NORETRY (unless
  * __GFP_RETRY_MAYFAIL) and without __GFP_NOFAIL above PAGE_SIZE; when that
  * fails for a size above PAGE_SIZE and the gfp may block, vmalloc(size).
- * Sizes above INT_MAX fail.  Returns the address, or 0.
+ * Sizes above INT_MAX fail.  Returns the address, or 0.  Up to PAGE_SIZE it
+ * is kmalloc() itself, inline: the replay of every small malloc() comes here.
  */
-uint64_t kvmalloc(slub_t *s, vmalloc_t *v, size_t size, gfp_t gfp, unsigned cpu);
+static inline uint64_t kvmalloc(slub_t *s, vmalloc_t *v, size_t size, gfp_t gfp, unsigned cpu)
+{
+	if (__builtin_expect(size <= PAGE_SIZE, 1))
+		return kmalloc(s, size, gfp, cpu);
+	return kvmalloc_large(s, v, size, gfp, cpu);
+}
 
 /* kvfree(): vfree() a vmalloc address, else kfree().  Returns 0 or -MM_EINVAL (not live). */
-int kvfree(slub_t *s, vmalloc_t *v, uint64_t addr, unsigned cpu);
+static inline int kvfree(slub_t *s, vmalloc_t *v, uint64_t addr, unsigned cpu)
+{
+	return is_vmalloc_addr(addr) ? vfree(v, addr, cpu) : kfree(s, addr, cpu);
+}
 
 /*
  * kvrealloc(): addr (old_size bytes, as allocated) resized to new_size:

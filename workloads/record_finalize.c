@@ -26,23 +26,28 @@
 
 #define FIN_PAGE_SHIFT 12       /* mmap offsets to pages (x86-64) */
 #define FIN_MAX_TRAILER (TRACE_MAX_META - 16)   /* pairs for per-process keys */
+#define FIN_PREFETCH_UNITS 32   /* how far ahead a stream's pointer lookups are prefetched */
 
 /* One raw stream and its cursor. */
 typedef struct stream {
 	char path[512];                 /* DIR/t.<pid>.<tid>.raw */
 	uint32_t pid;                   /* from the file name */
 	uint32_t tid;                   /* from the file name */
-	const rec_raw_t *rec;           /* the mapped records */
-	size_t nr;                      /* whole records */
-	size_t pos;                     /* next record to read */
+	struct proc *proc;              /* its process, once known */
+	const unsigned char *raw;       /* the mapped records */
+	size_t nr;                      /* whole REC_UNIT units */
+	size_t pos;                     /* next unit to read */
+	size_t nr_read;                 /* records read */
 	void *map;                      /* mmap of the file, map_len bytes */
 	size_t map_len;
+	uint64_t raw_ts;                /* ns, the last record's own time (short ones count from it) */
 	uint64_t last_ts;               /* ns, for the monotonic clamp */
 	/* the current item */
 	bool has;                       /* an item is ready */
 	rec_raw_t cur;                  /* its record (ts clamped) */
 	uint64_t d[6];                  /* the arguments of its REC_DATA slots */
-	size_t cur_idx;                 /* its index in the stream */
+	size_t cur_idx;                 /* its index in the stream (records) */
+	size_t cur_off;                 /* its offset in the stream (bytes) */
 	bool start;                     /* an image start without a recorded exec */
 	char str[TRACE_MAX_STRING];     /* EXEC path */
 	uint32_t str_len;               /* bytes */
@@ -121,8 +126,8 @@ static int stream_open(fin_t *f, stream_t *s)
 		return fin_error(f, s->path, TRACE_NO_EVENT, 0, strerror(errno));
 	}
 	size_t len = (size_t)st.st_size;
-	f->st.truncated_bytes += len % sizeof(rec_raw_t);
-	s->nr = len / sizeof(rec_raw_t);
+	f->st.truncated_bytes += len % REC_UNIT;
+	s->nr = len / REC_UNIT;
 	if (s->nr) {
 		s->map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
 		if (s->map == MAP_FAILED) {
@@ -131,53 +136,112 @@ static int stream_open(fin_t *f, stream_t *s)
 			return fin_error(f, s->path, TRACE_NO_EVENT, 0, strerror(errno));
 		}
 		s->map_len = len;
-		s->rec = s->map;
+		s->raw = s->map;
 	}
 	close(fd);
 	return 0;
 }
 
+/* The type byte of the unit at s->pos (which must exist). */
+static inline uint8_t stream_type(const stream_t *s)
+{
+	return s->raw[s->pos * REC_UNIT];
+}
+
+static inline bool type_is_short(uint8_t type)
+{
+	return type == REC_ALLOC16 || type == REC_FREE16;
+}
+
+/* The full REC_DATA slot at s->pos, or NULL (another record, or the end). */
+static const rec_raw_t *stream_data(const stream_t *s)
+{
+	if (s->pos + 2 > s->nr || stream_type(s) != REC_DATA)
+		return NULL;
+	return (const rec_raw_t *)(s->raw + s->pos * REC_UNIT);
+}
+
 /* The REC_DATA string after a header record: len bytes (what is there). */
 static void stream_string(stream_t *s, uint64_t len)
 {
+	const rec_raw_t *d;
+
 	s->str_len = 0;
-	while (s->str_len < len && s->pos < s->nr && s->rec[s->pos].type == REC_DATA) {
+	while (s->str_len < len && (d = stream_data(s))) {
 		uint64_t k = len - s->str_len;
 		if (k > REC_DATA_BYTES)
 			k = REC_DATA_BYTES;
-		memcpy(s->str + s->str_len, &s->rec[s->pos], (size_t)k);
+		memcpy(s->str + s->str_len, (const char *)d + REC_DATA_OFFSET, (size_t)k);
 		s->str_len += (uint32_t)k;
-		s->pos++;
+		s->pos += 2;
 	}
 }
 
 /* The nr REC_DATA argument slots after a record into s->d (zeros if cut). */
 static void stream_args(stream_t *s, unsigned nr)
 {
+	const rec_raw_t *r;
+
 	memset(s->d, 0, sizeof(s->d));
-	for (unsigned i = 0; i < nr && s->pos < s->nr && s->rec[s->pos].type == REC_DATA; i++) {
-		const rec_raw_t *r = &s->rec[s->pos++];
+	for (unsigned i = 0; i < nr && (r = stream_data(s)); i++) {
 		s->d[3 * i] = r->ts;
 		s->d[3 * i + 1] = r->a0;
 		s->d[3 * i + 2] = r->a1;
+		s->pos += 2;
 	}
 }
 
 /* Skip a record's REC_DATA string. */
 static void stream_skip_string(stream_t *s)
 {
-	while (s->pos < s->nr && s->rec[s->pos].type == REC_DATA)
+	while (stream_data(s))
+		s->pos += 2;
+}
+
+/*
+ * Read the record at s->pos into *r (a short one widened to a full record
+ * with its absolute time) and step over it.  Returns false at the end; a
+ * full record cut short by the end of the file is counted as truncated.
+ */
+static bool stream_read(fin_t *f, stream_t *s, rec_raw_t *r)
+{
+	if (s->pos >= s->nr)
+		return false;
+	const unsigned char *u = s->raw + s->pos * REC_UNIT;
+	if (type_is_short(*u)) {
+		const rec_short_t *q = (const rec_short_t *)u;
+		r->type = q->type == REC_ALLOC16 ? REC_ALLOC : REC_FREE;
+		r->func = q->func;
+		r->cpu = q->cpu;
+		r->x = 0;
+		r->ts = s->raw_ts + q->dts;
+		r->a0 = q->ptr_size & ((1ull << REC_SHORT_PTR_BITS) - 1);
+		r->a1 = q->type == REC_ALLOC16 ? q->ptr_size >> REC_SHORT_PTR_BITS : 0;
 		s->pos++;
+	} else if (s->pos + 2 > s->nr) {
+		f->st.truncated_bytes += REC_UNIT;      /* half a full record */
+		s->pos = s->nr;
+		return false;
+	} else {
+		memcpy(r, u, sizeof(*r));
+		s->pos += 2;
+	}
+	if (r->type != REC_DATA)
+		s->raw_ts = r->ts;
+	return true;
 }
 
 /* Make the next item current.  Returns 0 (s->has says whether there is one) or -1. */
 static int stream_advance(fin_t *f, stream_t *s)
 {
-	s->has = false;
-	while (s->pos < s->nr) {
-		size_t idx = s->pos++;
-		rec_raw_t r = s->rec[idx];
+	rec_raw_t r;
 
+	s->has = false;
+	for (;;) {
+		size_t off = s->pos * REC_UNIT, idx = s->nr_read;
+		if (!stream_read(f, s, &r))
+			return 0;
+		s->nr_read++;
 		f->st.nr_records++;
 		if (r.type == REC_DATA) {
 			f->st.stray_data++;     /* its record was cut off by a signal */
@@ -191,11 +255,11 @@ static int stream_advance(fin_t *f, stream_t *s)
 			char why[96];
 			snprintf(why, sizeof(why), "unknown record type %u in a recorder stream",
 				 r.type);
-			return fin_error(f, s->path, idx, idx * sizeof(rec_raw_t), why);
+			return fin_error(f, s->path, idx, off, why);
 		}
 		uint64_t slen = r.type == REC_START ? r.a1 : r.a0;
 		if ((r.type == REC_EXEC || r.type == REC_START) && slen > TRACE_MAX_STRING) {
-			return fin_error(f, s->path, idx, idx * sizeof(rec_raw_t),
+			return fin_error(f, s->path, idx, off,
 					 "path longer than 4096 bytes in a recorder stream");
 		}
 		if (r.type == REC_REALLOC || r.type == REC_MREMAP)
@@ -204,10 +268,11 @@ static int stream_advance(fin_t *f, stream_t *s)
 			stream_args(s, 2);
 		if (r.type == REC_EXEC) {
 			stream_string(s, r.a0);
-			if (s->pos < s->nr && s->rec[s->pos].type != REC_START)
+			if (s->pos < s->nr && stream_type(s) != REC_START)
 				continue;       /* the exec failed: the old image went on */
-			if (s->pos < s->nr) {
-				s->pos++;       /* the new image's start confirms it */
+			rec_raw_t st;
+			if (stream_read(f, s, &st)) {   /* the new image's start confirms it */
+				s->nr_read++;
 				stream_skip_string(s);
 			}
 		} else if (r.type == REC_START) {
@@ -216,10 +281,10 @@ static int stream_advance(fin_t *f, stream_t *s)
 		}
 		s->cur = r;
 		s->cur_idx = idx;
+		s->cur_off = off;
 		s->has = true;
 		return 0;
 	}
-	return 0;
 }
 
 static bool heap_less(const fin_t *f, size_t a, size_t b)
@@ -383,6 +448,32 @@ static void ptr_remove(ptr_map_t *m, ptr_slot_t *s)
 	m->nr--;
 }
 
+/*
+ * Start loading the pointer-map slot of the short record FIN_PREFETCH_UNITS
+ * units ahead in s: the live map is far larger than the caches, and its
+ * lookups (one or two per malloc and free) are otherwise one cache miss
+ * each.  Only a hint: the result never depends on it.  (GCC 12 -O2 drops
+ * __builtin_prefetch here, hence the instruction on x86-64.)
+ */
+static inline void stream_prefetch(const stream_t *s)
+{
+	const ptr_map_t *m = s->proc ? &s->proc->live : NULL;
+	size_t i = s->pos + FIN_PREFETCH_UNITS;
+
+	if (!m || !m->cap || i >= s->nr)
+		return;
+	const rec_short_t *q = (const rec_short_t *)(s->raw + i * REC_UNIT);
+	if (!type_is_short(q->type))
+		return;
+	const ptr_slot_t *slot = &m->slots[ptr_home(m, q->ptr_size &
+						    ((1ull << REC_SHORT_PTR_BITS) - 1))];
+#if defined(__x86_64__)
+	__asm__ volatile("prefetcht0 %0" : : "m"(*slot));
+#else
+	__builtin_prefetch(slot);
+#endif
+}
+
 /* An exec replaced the address space: its objects are gone, ids not reused. */
 static void proc_drop_live(ptr_map_t *m)
 {
@@ -529,7 +620,7 @@ static int fin_emit(fin_t *f, stream_t *s)
 {
 	const rec_raw_t *r = &s->cur;
 	trace_event_t ev;
-	proc_t *p = proc_get(f, s->pid);
+	proc_t *p = s->proc ? s->proc : (s->proc = proc_get(f, s->pid));
 	ptr_slot_t *e;
 
 	if (!p)
@@ -538,7 +629,7 @@ static int fin_emit(fin_t *f, stream_t *s)
 		char why[96];
 		snprintf(why, sizeof(why), "allocator function %u not valid for record type %u",
 			 r->func, r->type);
-		return fin_error(f, s->path, s->cur_idx, s->cur_idx * sizeof(rec_raw_t), why);
+		return fin_error(f, s->path, s->cur_idx, s->cur_off, why);
 	}
 	if (p->first_ts == UINT64_MAX)
 		p->first_ts = r->ts;
@@ -1048,8 +1139,9 @@ int record_finalize(const record_finalize_opts_t *o, record_finalize_stats_t *st
 	uint32_t root = 0;
 	for (size_t i = 0; i < f.nr_streams; i++) {
 		stream_t *s = &f.streams[i];
-		if (s->nr && s->rec[0].ts < first) {
-			first = s->rec[0].ts;
+		const rec_raw_t *r0 = (const rec_raw_t *)s->raw;
+		if (s->nr >= 2 && !type_is_short(r0->type) && r0->ts < first) {
+			first = r0->ts;
 			root = s->pid;
 		}
 	}
@@ -1089,6 +1181,7 @@ int record_finalize(const record_finalize_opts_t *o, record_finalize_stats_t *st
 		heap_down(&f, i);
 	while (f.heap_len) {
 		stream_t *s = &f.streams[f.heap[0]];
+		stream_prefetch(s);
 		if (fin_emit(&f, s) || stream_advance(&f, s))
 			goto abort;
 		if (!s->has)

@@ -189,6 +189,23 @@ if [ "$rc" -eq 0 ] && [ "$warm" -lt "$all" ] && [ ! -d "$TMP/warm/latency" ] &&
 else
 	fail "e: --warmup/--no-timing: exit $rc, measured $warm of $all"
 fi
+# one clock reading per event, fresh readings after samples, checks and dumps:
+# every measured event is in latency/ exactly as often as in modeled/
+run replay "$t" -o "$TMP/tim" --sample-every 997 --check=20011 --dump extfrag
+hcount() { sed -n 's/.*Total count *= *\([0-9]*\)\].*/\1/p' "$1"; }
+bad=""
+for h in "$TMP/tim"/modeled/*.hgrm; do
+	k=$(basename "$h")
+	[ "$(hcount "$h")" = "$(hcount "$TMP/tim/latency/$k" 2>/dev/null)" ] || bad="$bad $k"
+done
+ovh=$(value "$TMP/tim" timing_overhead_ns)
+if [ "$rc" -eq 0 ] && [ -z "$bad" ] && ls "$TMP/tim"/modeled/*.hgrm >/dev/null 2>&1 &&
+   awk -v v="$ovh" 'BEGIN { exit !(v + 0 > 0 && v + 0 < 1000) }' &&
+   [ "$(cat "$TMP/tim"/modeled/*.hgrm | sha256sum)" = "$(cat "$TMP/det1"/modeled/*.hgrm | sha256sum)" ]; then
+	pass "e: timing: every measured event recorded once per kind, timing_overhead_ns $ovh, modeled histograms unchanged"
+else
+	fail "e: timing: exit $rc, kinds whose counts differ:$bad, timing_overhead_ns '$ovh'"
+fi
 run replay "$t" -o "$TMP/dump" --dump buddyinfo,pagetypeinfo,zoneinfo,extfrag --sample-every 50000
 marks=$("$MMBENCH" info "$t" | awk '/^ *MARK/ {print $2}')
 n=$(ls "$TMP/dump/dumps" | grep -c '^mark-')

@@ -18,36 +18,17 @@
 
 #include "traces/import_perf.h"
 #include "traces/trace.h"
+#include "tests/fuzz/fuzz_import.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define FUZZ_NAME "fuzz.perf"
-
-static void fail(const char *what, const trace_error_t *err)
-{
-	fprintf(stderr, "fuzz_perf: %s (offset %llu, reason \"%.192s\")\n", what,
-		(unsigned long long)err->offset, err->reason);
-	abort();
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	trace_error_t err;
 	memset(&err, 0, sizeof(err));
 	int rc = perf_import_mem((const char *)data, size, FUZZ_NAME, NULL, NULL, &err);
-	if (rc == 0)
-		return 0;
-	if (rc != -1)
-		fail("perf_import_mem returned neither 0 nor -1", &err);
-	if (strcmp(err.file, FUZZ_NAME))
-		fail("error does not name the file", &err);
-	if (!memchr(err.reason, '\0', sizeof(err.reason)) || strncmp(err.reason, "line ", 5))
-		fail("error reason does not start with the line number", &err);
-	if (err.offset >= size)
-		fail("error offset not inside the input", &err);
-	char msg[768];
-	trace_error_format(&err, msg, sizeof(msg));
-	if (!strstr(msg, "byte offset"))
-		fail("formatted error has no byte offset", &err);
+	fuzz_check_import("fuzz_perf", FUZZ_NAME, rc, &err, size);
 	return 0;
 }

@@ -561,3 +561,44 @@ Test(hist, save_hgrm, .init = hist_setup, .fini = hist_teardown)
 	cr_expect_neq(access(tmp, F_OK), 0);
 	rmdir(dir);
 }
+
+/*
+ * hist_record()'s fast path (values below sub_bucket_count go to counts[v])
+ * must put every value where the general index arithmetic does, and clamp
+ * as before when highest lies inside the first bucket.
+ */
+Test(hist, record_fast_path_matches_index, .init = hist_setup, .fini = hist_teardown)
+{
+	hist_t g, small, small_g;
+
+	cr_assert_eq(hist_init(&g, HIST_HIGHEST, HIST_SIGFIGS), 0);
+	cr_expect_eq(h.fast_max, 2047);
+	for (uint64_t v = 0; v < 5000; v++) {
+		hist_record(&h, v);
+		hist_record_n(&g, v, 1);        /* always hist_counts_index() */
+	}
+	hist_record(&h, HIST_HIGHEST + 1);
+	hist_record_n(&g, HIST_HIGHEST + 1, 1);
+	cr_expect_eq(h.total_count, g.total_count);
+	cr_expect_eq(h.nr_clamped, 1);
+	cr_expect_eq(memcmp(h.counts, g.counts, (size_t)h.counts_len * sizeof(*h.counts)), 0);
+	for (uint64_t v = 0; v < 2048; v++)
+		cr_assert_eq(hist_counts_index(&h, v), (int32_t)v);
+
+	/* highest 100: 500 is clamped to 100, not counted at 500 */
+	cr_assert_eq(hist_init(&small, 100, HIST_SIGFIGS), 0);
+	cr_assert_eq(hist_init(&small_g, 100, HIST_SIGFIGS), 0);
+	cr_expect_eq(small.fast_max, 100);
+	for (uint64_t v = 0; v < 600; v += 50) {
+		hist_record(&small, v);
+		hist_record_n(&small_g, v, 1);
+	}
+	cr_expect_eq(small.nr_clamped, 9);      /* 150 .. 550 */
+	cr_expect_eq(small.counts[100], 10);    /* 100 and the nine clamped */
+	cr_expect_eq(small.counts[500], 0);
+	cr_expect_eq(memcmp(small.counts, small_g.counts,
+			    (size_t)small.counts_len * sizeof(*small.counts)), 0);
+	hist_destroy(&g);
+	hist_destroy(&small);
+	hist_destroy(&small_g);
+}

@@ -108,6 +108,7 @@ static void start(unsigned levels, enum thp_mode thp, bool with_tlb)
 	vm_config_default(&vcfg);
 	vcfg.pgtable_levels = levels;
 	vcfg.thp = thp;
+	vcfg.page_cache_warm = false;   /* the file tests count page-cache misses; file_mapping_warm_cache sets it */
 	if (with_tlb) {
 		struct tlb_config tcfg;
 
@@ -595,6 +596,34 @@ Test(memory, file_mapping_shared_by_two_mms)
 	cr_assert_eq(handle_mm_fault(&vs, a, (uint64_t)va + 3 * PAGE_SIZE, 0, 0), FAULT_FILE_READ);
 	cr_assert_eq(vs.ev.pgmajfault, 8);
 	CHECK("cached after unmap");
+}
+
+Test(memory, file_mapping_warm_cache)
+{
+	struct mm_struct *mm;
+	int64_t va;
+
+	start(4, THP_NEVER, false);
+	vs.cfg.page_cache_warm = true;
+	mm = mm_create(&vs, 1);
+	/* 20 pages from a 64 KiB boundary: windows [0, 16) and [16, 20) */
+	va = do_mmap(&vs, mm, 1ull << 32, 20 * PAGE_SIZE, MM_PROT_READ | MM_PROT_EXEC,
+		     MM_MAP_PRIVATE | MM_MAP_FIXED, 5, 0, 0);
+	cr_assert_eq(va, (int64_t)(1ull << 32));
+	/* an exec fault on page 3 maps the whole window: every page is cached, none read */
+	cr_assert_eq(handle_mm_fault(&vs, mm, (uint64_t)va + 3 * PAGE_SIZE, FAULT_FLAG_INSTRUCTION, 0),
+		     FAULT_FILE_READ);
+	cr_assert_eq(vs.ev.pgmajfault, 0);
+	cr_assert_eq(mm->rss_stat[MM_FILEPAGES], 16);
+	cr_assert_eq(get_mm_rss(mm), 16);
+	cr_assert_eq(mm_access(&vs, mm, (uint64_t)va + 15 * PAGE_SIZE, 0, 0), FAULT_SPURIOUS);
+	/* the second window stops at the VMA's end */
+	cr_assert_eq(handle_mm_fault(&vs, mm, (uint64_t)va + 17 * PAGE_SIZE, 0, 0), FAULT_FILE_READ);
+	cr_assert_eq(mm->rss_stat[MM_FILEPAGES], 20);
+	cr_assert_eq(mm->hiwater_rss, 20);
+	cr_assert_eq(vs.ev.pgfault, 2);
+	cr_assert_eq(vs.ev.pgmajfault, 0);
+	CHECK("warm file");
 }
 
 Test(memory, file_private_write_copies_shared_write_dirties)

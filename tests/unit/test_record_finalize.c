@@ -68,7 +68,8 @@ static void string_slots(rec_raw_t *v, size_t *n, const char *s)
 	for (size_t off = 0; off < len; off += REC_DATA_BYTES) {
 		rec_raw_t r;
 		memset(&r, 0, sizeof(r));
-		memcpy(&r, s + off, len - off < REC_DATA_BYTES ? len - off : REC_DATA_BYTES);
+		memcpy((char *)&r + REC_DATA_OFFSET, s + off,
+		       len - off < REC_DATA_BYTES ? len - off : REC_DATA_BYTES);
 		r.type = REC_DATA;
 		v[(*n)++] = r;
 	}
@@ -279,6 +280,70 @@ Test(record_finalize, mmap_files_exec_and_fork_rules)
 	cr_assert_eq(ev[8].exit.code, 3);
 	cr_assert_eq(st.unknown_frees, 1, "the free after exec is of an old-image pointer");
 	cr_assert_eq(trace_summary(r)->bounds.nr_files, 1);
+	trace_close(r);
+}
+
+/* A 16-byte REC_ALLOC16 / REC_FREE16 slot (rec_raw.h). */
+static rec_short_t short_rec(uint8_t type, uint8_t func, uint32_t dts, uint64_t ptr, uint64_t size)
+{
+	rec_short_t q;
+
+	memset(&q, 0, sizeof(q));
+	q.type = type;
+	q.func = func;
+	q.cpu = 1;
+	q.dts = dts;
+	q.ptr_size = ptr | size << REC_SHORT_PTR_BITS;
+	return q;
+}
+
+Test(record_finalize, short_records_count_time_from_the_record_before)
+{
+	unsigned char buf[8 * sizeof(rec_raw_t)];
+	size_t o = 0;
+	rec_raw_t a = rec(REC_ALLOC, 1100, 0x7f0000001000, 5000);
+	rec_raw_t m = rec(REC_MPROTECT, 1200, 0x7f0000000000, 4096);
+	rec_short_t s1 = short_rec(REC_ALLOC16, TRACE_FN_CALLOC, 7, 0x7f0000002000, 65535);
+	rec_short_t s2 = short_rec(REC_FREE16, TRACE_FN_FREE, 3, 0x7f0000001000, 0);
+	rec_short_t s3 = short_rec(REC_FREE16, TRACE_FN_REALLOC, 20, 0x7f0000002000, 0);
+	a.func = TRACE_FN_MALLOC;
+
+#define PUT(x) (memcpy(buf + o, &(x), sizeof(x)), o += sizeof(x))
+	PUT(a);
+	PUT(s1);        /* 1107 */
+	PUT(s2);        /* 1110 */
+	PUT(m);         /* 1200: a full record resets the base */
+	PUT(s3);        /* 1220 */
+	PUT(a);         /* cut: only its first half is written */
+#undef PUT
+	write_stream(9, 9, buf, o - sizeof(rec_raw_t) / 2);
+
+	record_finalize_stats_t st;
+	trace_error_t err;
+	cr_assert_eq(finalize(&st, &err), 0, "%s", err.reason);
+	cr_assert_eq(st.truncated_bytes, 16, "half a full record is cut");
+	cr_assert_eq(st.nr_records, 5);
+
+	trace_event_t ev[16];
+	trace_reader_t *r;
+	size_t n = read_all(ev, 16, &r);
+	cr_assert_eq(n, 5);
+	cr_assert_eq(ev[0].type, TRACE_ALLOC);
+	cr_assert_eq(ev[0].ts, 100);
+	cr_assert_eq(ev[1].type, TRACE_ALLOC);
+	cr_assert_eq(ev[1].ts, 107);
+	cr_assert_eq(ev[1].alloc.id, 1);
+	cr_assert_eq(ev[1].alloc.size, 65535);
+	cr_assert_eq(ev[1].alloc.func, TRACE_FN_CALLOC);
+	cr_assert_eq(ev[1].cpu, 1);
+	cr_assert_eq(ev[2].type, TRACE_FREE);
+	cr_assert_eq(ev[2].ts, 110);
+	cr_assert_eq(ev[2].free.id, 0, "the pointer of the full ALLOC");
+	cr_assert_eq(ev[3].type, TRACE_MPROTECT);
+	cr_assert_eq(ev[4].type, TRACE_FREE);
+	cr_assert_eq(ev[4].ts, 220);
+	cr_assert_eq(ev[4].free.id, 1);
+	cr_assert_eq(ev[4].free.func, TRACE_FN_REALLOC);
 	trace_close(r);
 }
 

@@ -259,6 +259,9 @@ Test(tlb, walk_cache_lru)
 	boot(1);
 	for (uint64_t i = 0; i < 33; i++)
 		tlb_walk(&tlb, 0, 1, BASE + i * P2M, 4, 1);
+	/* each of the 32 cached regions hits, whichever way holds it */
+	for (uint64_t i = 1; i < 33; i++)
+		cr_assert_eq(tlb_walk(&tlb, 0, 1, BASE + i * P2M, 4, 1), 1, "region %llu", (unsigned long long)i);
 	cr_assert_eq(tlb_walk(&tlb, 0, 1, BASE + 32 * P2M, 4, 1), 1);
 	cr_assert_eq(tlb_walk(&tlb, 0, 1, BASE + 1 * P2M, 4, 1), 1);
 	cr_assert_eq(tlb_walk(&tlb, 0, 1, BASE, 4, 1), 2, "evicted from the PDE cache, PDPTE hit");
@@ -498,6 +501,86 @@ Test(tlb, check_detects_corruption)
 	cr_assert(strstr(msg, "shootdowns"), "%s", msg);
 }
 
+/* tlb_check finds counts that disagree with the arrays: nr_huge, walk-cache stamps, the last miss. */
+Test(tlb, check_detects_bad_counts)
+{
+	char msg[256] = "";
+	struct tlb_cpu *c;
+	uint32_t saved;
+
+	boot(1);
+	c = &tlb.cpus[0];
+	tlb_insert(&tlb, 0, 1, BASE, 21, false);
+	cr_assert_eq(c->stlb.nr_huge, 1);
+	cr_assert_eq(c->dtlb_2m.nr_huge, 1);
+	c->stlb.nr_huge = 0;
+	cr_assert_eq(tlb_check(&tlb, msg, sizeof msg), -1);
+	cr_assert(strstr(msg, "nr_huge"), "%s", msg);
+	c->stlb.nr_huge = 1;
+	assert_consistent("nr_huge restored");
+
+	/* two walks fill the PDE cache with two prefixes, stamped in order */
+	tlb_walk(&tlb, 0, 1, BASE, 4, 1);
+	tlb_walk(&tlb, 0, 1, BASE + P2M, 4, 1);
+	cr_assert_eq(c->pwc[TLB_PWC_PDE].nr_valid, 2);
+	assert_consistent("walks");
+	c->pwc[TLB_PWC_PDE].stamp[1] = c->pwc[TLB_PWC_PDE].stamp[0];
+	cr_assert_eq(tlb_check(&tlb, msg, sizeof msg), -1);
+	cr_assert(strstr(msg, "share stamp"), "%s", msg);
+	c->pwc[TLB_PWC_PDE].stamp[1] = c->pwc[TLB_PWC_PDE].clock + 1;
+	cr_assert_eq(tlb_check(&tlb, msg, sizeof msg), -1);
+	cr_assert(strstr(msg, "past the clock"), "%s", msg);
+	c->pwc[TLB_PWC_PDE].stamp[1] = c->pwc[TLB_PWC_PDE].clock;
+	saved = c->pwc[TLB_PWC_PDE].nr_valid--;
+	cr_assert_eq(tlb_check(&tlb, msg, sizeof msg), -1);
+	cr_assert(strstr(msg, "nr_valid"), "%s", msg);
+	c->pwc[TLB_PWC_PDE].nr_valid = saved;
+	assert_consistent("pwc restored");
+
+	/* a miss remembered for the fill, then its key cached behind tlb_insert's back */
+	assert_lookup(0, 1, BASE + P1G + 5 * P4K, false, TLB_MISS);
+	cr_assert_eq(c->miss_key, tlb_key(((BASE + P1G) >> 12) + 5, 1, false));
+	c->dtlb.key[5 * c->dtlb.ways] = c->miss_key;   /* dTLB set 5 is empty */
+	cr_assert_eq(tlb_check(&tlb, msg, sizeof msg), -1);
+	cr_assert(strstr(msg, "never filled"), "%s", msg);
+	c->dtlb.key[5 * c->dtlb.ways] = 0;
+	tlb_insert(&tlb, 0, 1, BASE + P1G + 5 * P4K, 12, false);
+	cr_assert_eq(c->miss_key, 0, "a fill forgets the miss");
+	assert_lookup(0, 1, BASE + P1G + 5 * P4K, false, TLB_L1_HIT);
+	assert_consistent("filled");
+}
+
+/* The walk caches evict their least recently used entry, as an LRU list would. */
+Test(tlb, walk_cache_stamps_lru)
+{
+	struct tlb_config cfg;
+	struct tlb_cpu *c;
+
+	tlb_config_default(&cfg);
+	cfg.pwc_entries[TLB_PWC_PDE] = 3;
+	boot_cfg(&cfg, 1);
+	c = &tlb.cpus[0];
+	for (int i = 0; i < 3; i++)             /* PDE cache: regions 0, 1, 2 */
+		tlb_walk(&tlb, 0, 1, BASE + (uint64_t)i * P2M, 4, 1);
+	cr_assert_eq(tlb_walk(&tlb, 0, 1, BASE, 4, 1), 1, "region 0 cached, now the most recent");
+	cr_assert_eq(tlb_walk(&tlb, 0, 1, BASE + 3 * P2M, 4, 1), 2, "region 3: PDPTE hit, evicts region 1");
+	cr_assert_eq(tlb_walk(&tlb, 0, 1, BASE + 2 * P2M, 4, 1), 1, "region 2 kept");
+	cr_assert_eq(tlb_walk(&tlb, 0, 1, BASE, 4, 1), 1, "region 0 kept");
+	cr_assert_eq(tlb_walk(&tlb, 0, 1, BASE + P2M, 4, 1), 2, "region 1 was the LRU");
+	cr_assert_eq(c->pwc[TLB_PWC_PDE].nr_valid, 3);
+	/*
+	 * A flush that frees tables drops region 0's entry (the last valid
+	 * way fills the hole) and the PDPTE and PML4E entries over it.
+	 */
+	tlb_flush_range(&tlb, NULL, 0, 1, BASE, BASE + P4K, /* freed_tables */ true);
+	cr_assert_eq(c->pwc[TLB_PWC_PDE].nr_valid, 2);
+	assert_consistent("pwc hole filled");
+	cr_assert_eq(tlb_walk(&tlb, 0, 1, BASE, 4, 1), 4, "region 0 and the levels above: dropped");
+	cr_assert_eq(tlb_walk(&tlb, 0, 1, BASE + 2 * P2M, 4, 1), 1, "region 2 kept");
+	cr_assert_eq(tlb_walk(&tlb, 0, 1, BASE + P2M, 4, 1), 1, "region 1 kept: no eviction after the hole");
+	assert_consistent("pwc lru");
+}
+
 /* ---------------------------------------------------------------- random run against a reference */
 
 /*
@@ -523,7 +606,10 @@ struct ref_array {
 
 struct ref_cpu {
 	struct ref_array dtlb, dtlb_2m, itlb, stlb;
+	struct ref_array pwc[TLB_NR_PWC];       /* one set each, vpn = va >> ref_pwc_shift[k] */
 };
+
+static const unsigned ref_pwc_shift[TLB_NR_PWC] = { 21, 30, 39 };
 
 static struct ref_cpu ref[REF_CPUS];
 static uint64_t ref_clock;
@@ -549,7 +635,7 @@ static void ref_fill(struct ref_array *a, uint64_t vpn, uint16_t asid, bool huge
 {
 	struct ref_entry *set = ref_set(a, vpn), *victim = NULL;
 
-	if (ref_touch(a, vpn, asid, huge))
+	if (!a->ways || ref_touch(a, vpn, asid, huge))
 		return;
 	for (unsigned i = 0; i < a->ways; i++) {
 		if (!set[i].valid) {
@@ -590,6 +676,48 @@ static void ref_insert(unsigned cpu, uint16_t asid, uint64_t va, bool huge, bool
 	ref_fill(exec ? &c->itlb : huge ? &c->dtlb_2m : &c->dtlb, vpn, asid, huge);
 }
 
+/*
+ * The walk after a miss on a 4-level table (tlb_walk): the deepest walk
+ * cache holding va's prefix decides the references; the caches below it
+ * are filled.
+ */
+static unsigned ref_walk(unsigned cpu, uint16_t asid, uint64_t va, unsigned leaf_level)
+{
+	struct ref_cpu *c = &ref[cpu];
+	unsigned refs = 4 - leaf_level + 1;
+	int hit = TLB_NR_PWC;
+
+	for (int k = 0; k < TLB_NR_PWC; k++) {
+		if ((unsigned)k + 2 <= leaf_level)
+			continue;
+		if (ref_touch(&c->pwc[k], va >> ref_pwc_shift[k], asid, false)) {
+			hit = k;
+			refs = (unsigned)k + 2 - leaf_level;
+			break;
+		}
+	}
+	for (int k = 0; k < hit; k++)
+		if ((unsigned)k + 2 > leaf_level)
+			ref_fill(&c->pwc[k], va >> ref_pwc_shift[k], asid, false);
+	return refs;
+}
+
+/* Drop asid's walk-cache entries overlapping [start, end) (every one when all). */
+static void ref_drop_pwc(unsigned cpu, uint16_t asid, uint64_t start, uint64_t end, bool all)
+{
+	for (int k = 0; k < TLB_NR_PWC; k++) {
+		struct ref_array *a = &ref[cpu].pwc[k];
+
+		for (unsigned i = 0; i < a->ways; i++) {
+			struct ref_entry *e = &a->e[i];
+			uint64_t lo = e->vpn << ref_pwc_shift[k], hi = (e->vpn + 1) << ref_pwc_shift[k];
+
+			if (e->valid && e->asid == asid && (all || (lo < end && start < hi)))
+				e->valid = false;
+		}
+	}
+}
+
 /* Drop asid's entries that contain a page of [start, end) (every one when all). */
 static void ref_drop(struct ref_array *a, uint16_t asid, uint64_t start, uint64_t end, bool all)
 {
@@ -610,6 +738,8 @@ static void ref_flush(unsigned cpu, uint16_t asid, uint64_t start, uint64_t end,
 	ref_drop(&c->dtlb_2m, asid, start, end, all);
 	ref_drop(&c->itlb, asid, start, end, all);
 	ref_drop(&c->stlb, asid, start, end, all);
+	if (all)
+		ref_drop_pwc(cpu, asid, 0, 0, true);       /* flush_asid: the walk caches too */
 }
 
 static void ref_array_init(struct ref_array *a, unsigned entries, unsigned ways)
@@ -621,14 +751,15 @@ static void ref_array_init(struct ref_array *a, unsigned entries, unsigned ways)
 
 /*
  * 200,000 random lookups, fills and flushes on 2 CPUs, 3 ASIDs, 4 KiB and
- * 2 MiB entries over nr_regions 2 MiB regions of which the first 12 pages
- * are used (so 4 KiB and 2 MiB entries overlap); every lookup must give
- * the reference's result.
+ * 2 MiB entries over nr_regions 2 MiB regions in each of 3 GiB, of which
+ * the first 12 pages are used (so 4 KiB and 2 MiB entries overlap); half
+ * the misses walk and fill as mm_access() does (the fill-after-miss path).
+ * Every lookup and every walk's references must be the reference's.
  */
 static void random_run(const struct tlb_config *cfg, unsigned nr_regions, uint64_t seed)
 {
 	prng_t rng;
-	uint64_t counts[3] = { 0 };
+	uint64_t counts[3] = { 0 }, walks_cached = 0, walks_full = 0;
 
 	boot_cfg(cfg, REF_CPUS);
 	memset(ref, 0, sizeof(ref));
@@ -638,6 +769,11 @@ static void random_run(const struct tlb_config *cfg, unsigned nr_regions, uint64
 		ref_array_init(&ref[cpu].dtlb_2m, cfg->dtlb_2m_entries, cfg->dtlb_2m_ways);
 		ref_array_init(&ref[cpu].itlb, cfg->itlb_entries, cfg->itlb_ways);
 		ref_array_init(&ref[cpu].stlb, cfg->stlb_entries, cfg->stlb_ways);
+		for (int k = 0; k < TLB_NR_PWC; k++) {
+			cr_assert_leq(cfg->pwc_entries[k], REF_MAX);
+			ref[cpu].pwc[k].sets = 1;
+			ref[cpu].pwc[k].ways = cfg->pwc_entries[k];
+		}
 	}
 	prng_seed(&rng, seed);
 	for (int step = 0; step < 200000; step++) {
@@ -645,7 +781,8 @@ static void random_run(const struct tlb_config *cfg, unsigned nr_regions, uint64
 		unsigned cpu = r & 1;
 		uint16_t asid = (uint16_t)((r >> 1) % 3);
 		bool exec = (r >> 3 & 7) == 0;
-		uint64_t va = BASE + ((r >> 6) % nr_regions) * P2M + ((r >> 14) % 12) * P4K;
+		uint64_t va = BASE + ((r >> 40) % 3) * P1G + ((r >> 6) % nr_regions) * P2M +
+			      ((r >> 14) % 12) * P4K;
 		unsigned op = (unsigned)((r >> 20) % 100);
 
 		if (op < 60) {
@@ -656,6 +793,18 @@ static void random_run(const struct tlb_config *cfg, unsigned nr_regions, uint64
 				     step, cpu, asid, (unsigned long long)va, exec, result_names[got],
 				     result_names[want]);
 			counts[got]++;
+			if (got == TLB_MISS && (r >> 44 & 1)) {
+				unsigned leaf = (r >> 45 & 3) == 0 ? 2 : 1;
+				unsigned want_refs = ref_walk(cpu, asid, va, leaf);
+				unsigned refs = tlb_walk(&tlb, cpu, asid, va, 4, leaf);
+
+				cr_assert_eq(refs, want_refs, "step %d: walk cpu %u asid %u va %#llx leaf %u: %u refs, want %u",
+					     step, cpu, asid, (unsigned long long)va, leaf, refs, want_refs);
+				walks_cached += refs < 4 - leaf + 1;
+				walks_full += refs == 4 - leaf + 1;
+				ref_insert(cpu, asid, va, leaf == 2, exec);
+				tlb_insert(&tlb, cpu, asid, va, leaf == 2 ? 21 : 12, exec);
+			}
 		} else if (op < 90) {
 			bool huge = (r >> 28 & 3) == 0;
 
@@ -665,12 +814,17 @@ static void random_run(const struct tlb_config *cfg, unsigned nr_regions, uint64
 			uint64_t mask[MAX_NR_CPUS / 64] = { (r >> 30) & 3 };
 			uint64_t len = ((r >> 32) % 7) * P4K;    /* 0..6 pages: both sides of a ceiling of 4 */
 			bool all = (len >> 12) > cfg->flush_ceiling;
+			bool freed_tables = r >> 36 & 1;
 
-			tlb_flush_range(&tlb, mask, cpu, asid, va, va + len, false);
+			tlb_flush_range(&tlb, mask, cpu, asid, va, va + len, freed_tables);
 			if (len) {
-				for (unsigned c = 0; c < REF_CPUS; c++)
-					if (c == cpu || (mask[0] >> c & 1))
-						ref_flush(c, asid, va, va + len, all);
+				for (unsigned c = 0; c < REF_CPUS; c++) {
+					if (c != cpu && !(mask[0] >> c & 1))
+						continue;
+					ref_flush(c, asid, va, va + len, all);
+					if (!all && freed_tables)
+						ref_drop_pwc(c, asid, va, va + len, false);
+				}
 			}
 		} else {
 			tlb_flush_mm(&tlb, NULL, cpu, asid);
@@ -684,6 +838,8 @@ static void random_run(const struct tlb_config *cfg, unsigned nr_regions, uint64
 	cr_assert_gt(counts[TLB_L1_HIT], 1000);
 	cr_assert_gt(counts[TLB_STLB_HIT], 1000);
 	cr_assert_gt(counts[TLB_MISS], 1000);
+	cr_assert_gt(walks_cached, 1000, "walks served by a walk cache: %llu", (unsigned long long)walks_cached);
+	cr_assert_gt(walks_full, 1000, "walks from the top: %llu", (unsigned long long)walks_full);
 }
 
 /* Fully associative arrays: LRU order only. */
@@ -696,6 +852,9 @@ Test(tlb, random_against_reference_fully_associative)
 	cfg.dtlb_2m_entries = cfg.dtlb_2m_ways = 2;
 	cfg.itlb_entries = cfg.itlb_ways = 4;
 	cfg.stlb_entries = cfg.stlb_ways = 8;
+	cfg.pwc_entries[TLB_PWC_PDE] = 2;
+	cfg.pwc_entries[TLB_PWC_PDPTE] = 2;
+	cfg.pwc_entries[TLB_PWC_PML4E] = 1;
 	cfg.flush_ceiling = 4;
 	random_run(&cfg, 2, 42);
 }
@@ -714,6 +873,9 @@ Test(tlb, random_against_reference_set_associative)
 	cfg.itlb_ways = 4;
 	cfg.stlb_entries = 32;
 	cfg.stlb_ways = 4;
+	cfg.pwc_entries[TLB_PWC_PDE] = 4;
+	cfg.pwc_entries[TLB_PWC_PDPTE] = 1;
+	cfg.pwc_entries[TLB_PWC_PML4E] = 0;     /* no such cache */
 	cfg.flush_ceiling = 4;
 	random_run(&cfg, 5, 7);
 }

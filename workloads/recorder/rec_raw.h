@@ -4,9 +4,11 @@
  * (workloads/record_finalize.c) reads.
  *
  * Layout of a recording directory (MMBENCH_RECORD_DIR):
- *   t.<pid>.<tid>.raw     fixed-size rec_raw_t records of one thread, in time
- *                         order, appended (O_APPEND) by every image the
- *                         thread runs (exec keeps the file);
+ *   t.<pid>.<tid>.raw     the records of one thread, in time order, appended
+ *                         (O_APPEND) by every image the thread runs (exec
+ *                         keeps the file): 32-byte rec_raw_t records and
+ *                         16-byte rec_short_t ones (the common malloc and
+ *                         free), told apart by their first (type) byte;
  *   p.<pid>.exit          the process's outcome at exit, "key value" lines:
  *                         minflt, majflt, maxrss_kb, vmhwm_kb, lost;
  *   p.<pid>.maps_start    /proc/self/maps when the process (or the image
@@ -51,25 +53,49 @@ enum rec_type {
 	REC_EXIT,               /* a0 exit code (int32), x TRACE_EXIT_* flags */
 	REC_START,              /* an image started recording: a0 parent pid,
 				 * a1 length of its /proc/self/exe path, then the path */
+	REC_ALLOC16,            /* rec_short_t: REC_ALLOC, size < 2^16, align 0 */
+	REC_FREE16,             /* rec_short_t: REC_FREE */
 	REC_NR_TYPES
 };
 
 /*
- * One fixed-size slot: 32 bytes.  The thread is the file's; in a REC_DATA
- * slot the first REC_DATA_BYTES bytes (ts, a0, a1) are payload.
+ * One full slot: 32 bytes.  The thread is the file's; in a REC_DATA slot
+ * the REC_DATA_BYTES bytes from REC_DATA_OFFSET (ts, a0, a1) are payload.
  */
 typedef struct rec_raw {
+	uint8_t type;           /* enum rec_type (never REC_ALLOC16 / REC_FREE16) */
+	uint8_t func;           /* enum trace_alloc_func, or an errno (0 = success) */
+	uint16_t cpu;           /* sched_getcpu() (0 if it failed) */
+	uint32_t x;             /* align / prot / advice / flags, per type */
 	uint64_t ts;            /* CLOCK_MONOTONIC, ns */
 	uint64_t a0;            /* arguments and results, per type above */
 	uint64_t a1;
-	uint32_t x;             /* align / prot / advice / flags, per type */
-	uint16_t cpu;           /* sched_getcpu() (0 if it failed) */
-	uint8_t func;           /* enum trace_alloc_func, or an errno (0 = success) */
-	uint8_t type;           /* enum rec_type */
 } rec_raw_t;
 
+#define REC_DATA_OFFSET 8u      /* where a REC_DATA slot's payload starts */
 #define REC_DATA_BYTES 24u      /* payload bytes of a REC_DATA slot */
 
-_Static_assert(sizeof(rec_raw_t) == 32, "rec_raw_t is 32 bytes on disk");
+/*
+ * A short slot, 16 bytes, for the calls that are most of a malloc-heavy
+ * program's records: an ALLOC whose pointer fits in 48 bits and size in 16
+ * bits (no alignment), and such a FREE.  Its time is relative: dts ns after
+ * the stream's previous record that is not REC_DATA, which is always in the
+ * same buffer write (a buffer starts with a full slot), never across an
+ * exec or a fork.
+ */
+typedef struct rec_short {
+	uint8_t type;           /* REC_ALLOC16 or REC_FREE16 */
+	uint8_t func;           /* as rec_raw_t */
+	uint16_t cpu;           /* as rec_raw_t */
+	uint32_t dts;           /* ns since the previous record */
+	uint64_t ptr_size;      /* pointer (bits 0-47) | ALLOC size (bits 48-63) */
+} rec_short_t;
+
+#define REC_UNIT 16u                    /* a stream is a sequence of 16-byte units */
+#define REC_SHORT_PTR_BITS 48
+#define REC_SHORT_MAX_SIZE 0xffffu      /* largest size in a REC_ALLOC16 */
+
+_Static_assert(sizeof(rec_raw_t) == 2 * REC_UNIT, "rec_raw_t is 32 bytes on disk");
+_Static_assert(sizeof(rec_short_t) == REC_UNIT, "rec_short_t is 16 bytes on disk");
 
 #endif /* MMBENCH_REC_RAW_H */

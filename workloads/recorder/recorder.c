@@ -9,8 +9,9 @@
  * Calls glibc makes internally (its own malloc's mmap and brk, the loader's
  * mmaps, posix_spawn's clone) do not go through the PLT and are not seen.
  *
- * Streams: each thread appends fixed-size records (rec_raw.h) to a private
- * buffer of REC_BUF_RECORDS; a full buffer is appended to
+ * Streams: each thread appends records (rec_raw.h: 16 bytes for most
+ * malloc and free calls, else 32) to a private buffer of REC_BUF_UNITS
+ * 16-byte units; a full buffer is appended to
  * DIR/t.<pid>.<tid>.raw by open/write/close (no descriptor stays open, so a
  * program that closes or reuses descriptors cannot hit ours).  No lock is
  * taken on any recording path; the thread list (for flushing every thread
@@ -52,7 +53,7 @@
  *     installed for real.  sigaction()/signal() report the program's own
  *     disposition back to it.
  * Not handled: SIGKILL and other uncatchable deaths lose the unflushed
- * records (at most REC_BUF_RECORDS per thread); threads still running when
+ * records (at most REC_BUF_UNITS per thread); threads still running when
  * the process exits are flushed best-effort; clone(CLONE_VM) children
  * without CLONE_VFORK share the caller's thread-local state and are not
  * supported.
@@ -85,13 +86,13 @@
 #define unlikely(x)     __builtin_expect(!!(x), 0)
 #define EXPORT          __attribute__((visibility("default")))
 
-#define REC_BUF_RECORDS 8192            /* records per thread buffer (576 KiB) */
+#define REC_BUF_UNITS   16384           /* 16-byte units per thread buffer (256 KiB) */
 #define REC_PATH_MAX    4096            /* bytes of a file name we build */
 #define REC_ARENA_BYTES 65536           /* bootstrap arena for dlsym's callocs */
 
 typedef struct rec_thread {
-	rec_raw_t *buf;                 /* REC_BUF_RECORDS records (mmap) */
-	uint32_t n;                     /* records in buf */
+	unsigned char *buf;             /* REC_BUF_UNITS units (mmap) */
+	uint32_t n;                     /* units used in buf */
 	uint32_t tid;                   /* gettid() of the owner */
 	bool closed;                    /* exited: records are dropped */
 	int destructor_rounds;          /* pthread key destructor calls */
@@ -100,6 +101,8 @@ typedef struct rec_thread {
 	uint64_t vfork_ts;              /* clock ticks, when vfork was called */
 	uint64_t sync_ticks;            /* rec_clock() at the last flush ... */
 	uint64_t sync_ns;               /* ... and CLOCK_MONOTONIC then */
+	uint64_t last_ticks;            /* clock of the buffer's last record; 0: none */
+	const uint32_t *rseq_cpu;       /* cpu_id of the thread's rseq area, or NULL */
 	struct rec_thread *next;        /* all threads of the process */
 } rec_thread_t;
 
@@ -246,43 +249,77 @@ static void rec_sync(rec_thread_t *t)
 	t->sync_ns = mono_ns();
 }
 
-/* Turn the ticks of t's buffered records into CLOCK_MONOTONIC ns. */
-static void rec_convert(rec_thread_t *t)
+/*
+ * Turn the clock ticks of t's buffered records into CLOCK_MONOTONIC ns: a
+ * full record's time, and a short record's tick delta, which becomes the ns
+ * delta from the record before it.  Returns the number of records (slots).
+ */
+static uint32_t rec_convert(rec_thread_t *t)
 {
 	uint64_t t0 = t->sync_ticks, n0 = t->sync_ns;
+	uint32_t nr = 0;
 
 	rec_sync(t);
 #if defined(__x86_64__)
 	double scale = t->sync_ticks > t0 ? (double)(t->sync_ns - n0) / (double)(t->sync_ticks - t0) : 0;
-	for (uint32_t i = 0; i < t->n; i++) {
-		rec_raw_t *r = &t->buf[i];
+	uint64_t ticks = t0, prev_ns = n0;
+#endif
+	for (uint32_t i = 0; i < t->n; nr++) {
+		unsigned char *u = t->buf + (size_t)i * REC_UNIT;
+		if (*u == REC_ALLOC16 || *u == REC_FREE16) {
+			i++;
+#if defined(__x86_64__)
+			rec_short_t *q = (rec_short_t *)u;
+			ticks += q->dts;
+			uint64_t ns = (uint64_t)((int64_t)n0 + (int64_t)((double)(int64_t)(ticks - t0) * scale));
+			uint64_t d = ns > prev_ns ? ns - prev_ns : 0;
+			q->dts = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+			prev_ns += q->dts;
+#endif
+			continue;
+		}
+		i += 2;
+#if defined(__x86_64__)
+		rec_raw_t *r = (rec_raw_t *)u;
 		if (r->type == REC_DATA)
 			continue;
-		double d = (double)(int64_t)(r->ts - t0) * scale;
-		r->ts = (uint64_t)((int64_t)n0 + (int64_t)d);
-	}
-#else
-	(void)t0;
-	(void)n0;
+		ticks = r->ts;
+		r->ts = (uint64_t)((int64_t)n0 + (int64_t)((double)(int64_t)(ticks - t0) * scale));
+		prev_ns = r->ts;
 #endif
+	}
+	return nr;
+}
+
+/* The cpu_id field of the calling thread's rseq area, or NULL when rseq is off. */
+static const uint32_t *rec_rseq_cpu(void)
+{
+	if (!__rseq_size)
+		return NULL;
+	return &((const struct rseq *)((char *)__builtin_thread_pointer() +
+				       __rseq_offset))->cpu_id;
+}
+
+static __attribute__((noinline)) unsigned rec_cpu_slow(void)
+{
+	int cpu = sched_getcpu();
+	return cpu < 0 ? 0 : (unsigned)cpu;
 }
 
 /*
- * The current cpu: the kernel keeps it in the thread's rseq area, which
- * glibc registers (a load instead of sched_getcpu()'s call); sched_getcpu()
- * when rseq is off.
+ * The current cpu of t (the calling thread): the kernel keeps it in the
+ * thread's rseq area, which glibc registers (one load through the pointer
+ * rec_thread_new() kept, instead of sched_getcpu()'s call); sched_getcpu()
+ * when rseq is off or not registered.
  */
-static inline unsigned rec_cpu(void)
+static inline unsigned rec_cpu(const rec_thread_t *t)
 {
-	if (likely(__rseq_size)) {
-		const struct rseq *rs = (const struct rseq *)
-			((char *)__builtin_thread_pointer() + __rseq_offset);
-		uint32_t cpu = __atomic_load_n(&rs->cpu_id, __ATOMIC_RELAXED);
+	if (likely(t->rseq_cpu)) {
+		uint32_t cpu = __atomic_load_n(t->rseq_cpu, __ATOMIC_RELAXED);
 		if (likely((int32_t)cpu >= 0))
 			return cpu;
 	}
-	int cpu = sched_getcpu();
-	return cpu < 0 ? 0 : (unsigned)cpu;
+	return rec_cpu_slow();
 }
 
 static uint32_t sys_gettid(void)
@@ -358,7 +395,7 @@ static int append_file(const char *path, const void *buf, size_t len, int extra_
 /* ---------------------------------------------------------------- streams */
 
 /* Write t's buffer to its file and empty it; errno is preserved. */
-static void rec_flush(rec_thread_t *t)
+static __attribute__((noinline)) void rec_flush(rec_thread_t *t)
 {
 	uint32_t n = t->n;
 	char path[REC_PATH_MAX];
@@ -366,11 +403,12 @@ static void rec_flush(rec_thread_t *t)
 	if (!n)
 		return;
 	int saved = errno;
-	rec_convert(t);
+	uint32_t nr = rec_convert(t);
 	rec_path(path, "t.", rec_pid, t->tid, ".raw");
-	if (append_file(path, t->buf, n * sizeof(rec_raw_t), 0))
-		__atomic_fetch_add(&rec_lost, n, __ATOMIC_RELAXED);
+	if (append_file(path, t->buf, (size_t)n * REC_UNIT, 0))
+		__atomic_fetch_add(&rec_lost, nr, __ATOMIC_RELAXED);
 	t->n = 0;
+	t->last_ticks = 0;
 	errno = saved;
 }
 
@@ -392,12 +430,13 @@ static rec_thread_t *rec_thread_new(void)
 	tls_guard++;
 	int saved = errno;
 	rec_thread_t *t = NULL;
-	void *mem = real_mmap(NULL, sizeof(*t) + REC_BUF_RECORDS * sizeof(rec_raw_t),
+	void *mem = real_mmap(NULL, sizeof(*t) + REC_BUF_UNITS * REC_UNIT,
 			      PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (mem != MAP_FAILED) {
 		t = mem;
-		t->buf = (rec_raw_t *)(t + 1);
+		t->buf = (unsigned char *)(t + 1);
 		t->tid = sys_gettid();
+		t->rseq_cpu = rec_rseq_cpu();
 		rec_sync(t);
 		pthread_mutex_lock(&rec_threads_lock);
 		t->next = rec_threads;
@@ -414,65 +453,122 @@ static rec_thread_t *rec_thread_new(void)
 static void rec_emit_slow(rec_thread_t *t);
 
 /*
- * A record slot of the calling thread, with ts, tid and cpu filled in, or
- * NULL when this call is not recorded.  rec_commit() makes it count.
+ * The checks of rec_thread() that fail rarely, out of line: t (the calling
+ * thread's state, NULL before its first record) when this call is recorded,
+ * else NULL.
  */
-static inline rec_raw_t *rec_slot(uint64_t ts)
+static __attribute__((noinline)) rec_thread_t *rec_thread_slow(rec_thread_t *t)
 {
-	rec_thread_t *t = tls_self;
-
-	if (unlikely(!t || t->vfork_pending || t->closed || tls_guard || rec_exited)) {
-		if (!rec_enabled && rec_inited)
+	if (!rec_enabled && rec_inited)
+		return NULL;
+	if (tls_guard || rec_exited)
+		return NULL;
+	if (!t && !(t = rec_thread_new()))
+		return NULL;
+	if (t->vfork_pending) {
+		rec_emit_slow(t);
+		if (t->vfork_pending)
 			return NULL;
-		if (tls_guard || rec_exited)
-			return NULL;
-		if (!t && !(t = rec_thread_new()))
-			return NULL;
-		if (t->vfork_pending) {
-			rec_emit_slow(t);
-			if (t->vfork_pending)
-				return NULL;
-		}
-		if (t->closed) {
-			__atomic_fetch_add(&rec_lost, 1, __ATOMIC_RELAXED);
-			return NULL;
-		}
 	}
-	rec_raw_t *r = &t->buf[t->n];
-	r->ts = ts;
-	r->cpu = (uint16_t)rec_cpu();
-	r->x = 0;
-	r->func = 0;
-	return r;
+	if (t->closed) {
+		__atomic_fetch_add(&rec_lost, 1, __ATOMIC_RELAXED);
+		return NULL;
+	}
+	return t;
 }
 
-static inline void rec_commit(void)
+/* The calling thread's state when this call is recorded, else NULL. */
+static inline rec_thread_t *rec_thread(void)
 {
 	rec_thread_t *t = tls_self;
 
-	if (unlikely(++t->n == REC_BUF_RECORDS))
+	if (unlikely(!t || t->vfork_pending || t->closed || tls_guard || rec_exited))
+		return rec_thread_slow(t);
+	return t;
+}
+
+/* Count t's full slot just filled; a buffer without room for another is written out. */
+static inline void rec_commit(rec_thread_t *t)
+{
+	t->n += 2;
+	if (unlikely(t->n > REC_BUF_UNITS - 2))
 		rec_flush(t);
 }
 
+/*
+ * A record slot of the calling thread, with ts and cpu filled in (x and
+ * func 0), or NULL when this call is not recorded; rec_commit(*tp) makes it
+ * count.
+ */
+static inline rec_raw_t *rec_slot(uint64_t ts, rec_thread_t **tp)
+{
+	rec_thread_t *t = rec_thread();
+
+	if (!t)
+		return NULL;
+	rec_raw_t *r = (rec_raw_t *)(t->buf + (size_t)t->n * REC_UNIT);
+	r->ts = ts;
+	r->cpu = (uint16_t)rec_cpu(t);
+	r->x = 0;
+	r->func = 0;
+	*tp = t;
+	return r;
+}
+
+/* The fast path of every wrapper: one whole record, no call but a full buffer's flush. */
 static inline void rec_put(uint8_t type, uint8_t func, uint64_t ts, uint64_t a0,
 			   uint64_t a1, uint32_t x)
 {
-	rec_raw_t *r = rec_slot(ts);
+	rec_thread_t *t = rec_thread();
 
-	if (!r)
+	if (!t)
 		return;
-	r->type = type;
-	r->func = func;
+	rec_raw_t *r = (rec_raw_t *)(t->buf + (size_t)t->n * REC_UNIT);
+	r->ts = ts;
 	r->a0 = a0;
 	r->a1 = a1;
 	r->x = x;
-	rec_commit();
+	r->cpu = (uint16_t)rec_cpu(t);
+	r->func = func;
+	r->type = type;
+	t->last_ticks = ts;
+	rec_commit(t);
+}
+
+/*
+ * An ALLOC (size given) or FREE (size 0, type REC_FREE): a 16-byte
+ * rec_short_t when the buffer holds an earlier record less than 2^31 ticks
+ * before ts and the pointer and size fit, else a full record.
+ */
+static inline void rec_put_short(uint8_t type, uint8_t func, uint64_t ts, uint64_t ptr,
+				 uint64_t size)
+{
+	rec_thread_t *t = rec_thread();
+
+	if (!t)
+		return;
+	uint64_t dts = ts - t->last_ticks;
+	if (unlikely(!t->last_ticks || dts >> 31 || ptr >> REC_SHORT_PTR_BITS ||
+		     size > REC_SHORT_MAX_SIZE)) {
+		rec_put(type, func, ts, ptr, size, 0);
+		return;
+	}
+	rec_short_t *q = (rec_short_t *)(t->buf + (size_t)t->n * REC_UNIT);
+	q->type = type == REC_ALLOC ? REC_ALLOC16 : REC_FREE16;
+	q->func = func;
+	q->cpu = (uint16_t)rec_cpu(t);
+	q->dts = (uint32_t)dts;
+	q->ptr_size = ptr | size << REC_SHORT_PTR_BITS;
+	t->last_ticks = ts;
+	if (unlikely(++t->n > REC_BUF_UNITS - 2))
+		rec_flush(t);
 }
 
 /* A REC_DATA slot with three more arguments of the record just put. */
 static void rec_put_data(uint64_t d0, uint64_t d1, uint64_t d2)
 {
-	rec_raw_t *r = rec_slot(0);
+	rec_thread_t *t;
+	rec_raw_t *r = rec_slot(0, &t);
 
 	if (!r)
 		return;
@@ -480,7 +576,7 @@ static void rec_put_data(uint64_t d0, uint64_t d1, uint64_t d2)
 	r->a0 = d1;
 	r->a1 = d2;
 	r->type = REC_DATA;
-	rec_commit();
+	rec_commit(t);
 }
 
 /* A record whose x field matters (FORK, EXIT). */
@@ -493,14 +589,15 @@ static void rec_put_x(uint8_t type, uint32_t x, uint64_t ts, uint64_t a0)
 static void rec_put_string(uint64_t ts, const char *s, size_t len)
 {
 	for (size_t off = 0; off < len; off += REC_DATA_BYTES) {
-		rec_raw_t *r = rec_slot(ts);
+		rec_thread_t *t;
+		rec_raw_t *r = rec_slot(ts, &t);
 		if (!r)
 			return;
 		size_t k = len - off < REC_DATA_BYTES ? len - off : REC_DATA_BYTES;
-		memset(r, 0, REC_DATA_BYTES);
-		memcpy(r, s + off, k);
+		memset((char *)r + REC_DATA_OFFSET, 0, REC_DATA_BYTES);
+		memcpy((char *)r + REC_DATA_OFFSET, s + off, k);
 		r->type = REC_DATA;
-		rec_commit();
+		rec_commit(t);
 	}
 }
 
@@ -810,6 +907,7 @@ static void rec_atfork_child(void)
 	rec_lost = 0;
 	if (t) {
 		t->n = 0;
+		t->last_ticks = 0;
 		t->tid = sys_gettid();
 		t->next = NULL;
 		t->vfork_pending = false;
@@ -847,9 +945,11 @@ static inline uint32_t align32(uint64_t align)
 }
 
 #define ALLOC_DONE(p, func, size, align) do {                                   \
-	if (p)                                                                  \
+	if (p && (align))                                                       \
 		rec_put(REC_ALLOC, (func), now_ns(), (uintptr_t)(p), (size),      \
 			align32(align));                                        \
+	else if (p)                                                             \
+		rec_put_short(REC_ALLOC, (func), now_ns(), (uintptr_t)(p), (size)); \
 } while (0)
 
 EXPORT void *malloc(size_t size)
@@ -882,7 +982,7 @@ EXPORT void free(void *p)
 		return;
 	if (unlikely(!real_free))
 		rec_resolve();
-	rec_put(REC_FREE, TRACE_FN_FREE, now_ns(), (uintptr_t)p, 0, 0);
+	rec_put_short(REC_FREE, TRACE_FN_FREE, now_ns(), (uintptr_t)p, 0);
 	real_free(p);
 }
 
@@ -892,7 +992,7 @@ static void *realloc_common(void *p, size_t size, void *q, uint8_t func, uint64_
 	if (!p) {
 		ALLOC_DONE(q, func, size, 0);
 	} else if (!size && !q) {
-		rec_put(REC_FREE, TRACE_FN_REALLOC, ts_before, (uintptr_t)p, 0, 0);
+		rec_put_short(REC_FREE, TRACE_FN_REALLOC, ts_before, (uintptr_t)p, 0);
 	} else if (q) {
 		rec_put(REC_REALLOC, func, now_ns(), (uintptr_t)p, (uintptr_t)q, 0);
 		rec_put_data(size, 0, 0);
@@ -1302,7 +1402,8 @@ static void rec_before_exec(const char *path)
 		recs[0].a0 = len;
 		for (size_t i = 1; i < nr; i++) {
 			size_t off = (i - 1) * REC_DATA_BYTES;
-			memcpy(&recs[i], path + off, len - off < REC_DATA_BYTES ? len - off : REC_DATA_BYTES);
+			memcpy((char *)&recs[i] + REC_DATA_OFFSET, path + off,
+			       len - off < REC_DATA_BYTES ? len - off : REC_DATA_BYTES);
 			recs[i].type = REC_DATA;
 		}
 		char file[REC_PATH_MAX];
