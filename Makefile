@@ -270,8 +270,8 @@ $(FUZZ_O)/%.o: %.c | depcheck
 $(FUZZ_O)/%: $(FUZZ_O)/tests/fuzz/%.o $(FUZZ_LIB_OBJS)
 	clang -fsanitize=fuzzer,address,undefined $^ $(LDLIBS) -o $@
 
-# fuzz_policy: bench/policy.c and the engine modules whose defaults it uses.
-FUZZ_POLICY_OBJS := $(FUZZ_O)/bench/policy.o $(ENGINE_SRCS:%.c=$(FUZZ_O)/%.o)
+# fuzz_policy: bench/policy.c, bench/cli.c (policy_dir) and the modules they use.
+FUZZ_POLICY_OBJS := $(FUZZ_O)/bench/policy.o $(FUZZ_O)/bench/cli.o $(FUZZ_LIB_OBJS) $(ENGINE_SRCS:%.c=$(FUZZ_O)/%.o)
 $(FUZZ_O)/fuzz_policy: $(FUZZ_O)/tests/fuzz/fuzz_policy.o $(FUZZ_POLICY_OBJS)
 	clang -fsanitize=fuzzer,address,undefined $^ $(LDLIBS) -o $@
 

@@ -81,3 +81,22 @@ int cli_sibling_path(const char *name, char *buf, size_t len)
 		return -1;
 	return 0;
 }
+
+char *cli_find_dir(char *buf, size_t len, const char *env_name, const char *rel)
+{
+	static const char *const up[] = { "..", "../.." };
+	const char *env = getenv(env_name);
+	char name[PATH_MAX];
+
+	if (env && *env) {
+		snprintf(buf, len, "%s", env);
+		return buf;
+	}
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(name, sizeof(name), "%s/%s", up[i], rel);
+		if (!cli_sibling_path(name, buf, len) && access(buf, R_OK | X_OK) == 0)
+			return buf;
+	}
+	snprintf(buf, len, "%s", rel);
+	return buf;
+}

@@ -41,6 +41,15 @@ int mkdir_p(const char *dir);
  */
 int cli_sibling_path(const char *name, char *buf, size_t len);
 
+/*
+ * A directory of the source tree, into buf (len bytes): $env_name when set
+ * and not empty, else rel beside the running binary's build directory
+ * (../rel or ../../rel from it: build/mmbench, build/asan/mmbench) when that
+ * is readable, else rel itself (relative to the working directory).
+ * Returns buf.
+ */
+char *cli_find_dir(char *buf, size_t len, const char *env_name, const char *rel);
+
 /* getopt_long over argv with argv[0] the subcommand; reset for each command. */
 #define FOR_EACH_OPT(c, argc, argv, shortopts, longopts)                        \
 	for (optind = 1, opterr = 0;                                           \

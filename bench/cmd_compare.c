@@ -155,7 +155,7 @@ int cmd_compare(int argc, char **argv)
 	for (int a = base_policy ? argc - 1 : optind + 1; a < argc && rc == EXIT_OK; a++) {
 		compare_row_t *rows;
 		long nr;
-		unsigned nr_diff = 0, nr_det_diff = 0, nr_sig = 0, nr_untested = 0;
+		unsigned nr_det_diff = 0, nr_sig = 0, nr_untested = 0;
 
 		const char *other_path = base->path;
 
@@ -191,7 +191,6 @@ int cmd_compare(int argc, char **argv)
 			const compare_row_t *r = &rows[i];
 			char bv[40], ov[40];
 			compare_write_row(f, r);
-			nr_diff += r->differ;
 			nr_det_diff += r->deterministic && r->differ;
 			nr_sig += !r->deterministic && r->significant == 1;
 			nr_untested += !r->deterministic && r->significant < 0;
@@ -211,7 +210,6 @@ int cmd_compare(int argc, char **argv)
 		printf("%u deterministic metrics differ; %u measured differ significantly (p < %.2f), "
 		       "%u measured untested (< %d repetitions)\n", nr_det_diff, nr_sig, COMPARE_ALPHA,
 		       nr_untested, COMPARE_MIN_REPETITIONS);
-		(void)nr_diff;
 		free(rows);
 		if (!base_policy)
 			compare_table_free(other);

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "bench/cli.h"
+#include "bench/clock.h"
 #include "bench/perf_record.h"
 #include "traces/trace_merge.h"
 #include "workloads/record_finalize.h"
@@ -115,14 +116,6 @@ static void remove_dir(const char *dir)
 	}
 	closedir(d);
 	rmdir(dir);
-}
-
-static uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* The exit status a shell would report for a waitpid() status. */
@@ -388,7 +381,7 @@ int cmd_record(int argc, char **argv)
 	}
 
 	struct record_meta meta;
-	uint64_t origin = monotonic_ns();
+	uint64_t origin = clock_mono_ns();
 	record_meta_init(&meta, prog, origin);
 	int status = 0, rc = EXIT_ERROR;
 	if (kernel) {

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "bench/cli.h"
+#include "bench/clock.h"
 #include "bench/results.h"
 #include "bench/suite.h"
 #include "bench/summary.h"
@@ -62,10 +63,7 @@ typedef struct job {
 
 static double now_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	return clock_mono_ns() / 1e9;
 }
 
 static void cell_fail(cell_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -141,6 +139,12 @@ static pid_t job_start(const suite_t *s, const char *exe, const cell_t *c, unsig
 	_exit(127);
 }
 
+/* Whether a results.csv row of len bytes (no newline) has deterministic = true. */
+static bool row_is_deterministic(const char *row, size_t len)
+{
+	return len >= 5 && !memcmp(row + len - 5, ",true", 5);
+}
+
 /* Lines of a results.csv after the header: all, or only the deterministic ones. */
 static char *read_rows(const char *path, bool deterministic_only, size_t *len)
 {
@@ -160,9 +164,7 @@ static char *read_rows(const char *path, bool deterministic_only, size_t *len)
 	for (unsigned i = 0; (n = getline(&line, &cap, f)) > 0; i++) {
 		if (!i)
 			continue;
-		bool det = n >= 6 && !strcmp(line + n - (line[n - 1] == '\n' ? 6 : 5),
-					     line[n - 1] == '\n' ? ",true\n" : ",true");
-		if (deterministic_only && !det)
+		if (deterministic_only && !row_is_deterministic(line, (size_t)n - (line[n - 1] == '\n')))
 			continue;
 		fputs(line, mem);
 		if (line[n - 1] != '\n')
@@ -239,8 +241,7 @@ static int cell_merge(const suite_t *s, const cell_t *c, FILE *out)
 			/* drop the deterministic rows: they equal rep1's */
 			for (char *p = rows; *p;) {
 				size_t l = strcspn(p, "\n");
-				bool det = l >= 5 && !memcmp(p + l - 5, ",true", 5);
-				if (!det)
+				if (!row_is_deterministic(p, l))
 					fwrite(p, 1, l + 1, out);
 				p += l + (p[l] != 0);
 			}
@@ -582,9 +583,7 @@ int cmd_suite(int argc, char **argv)
 			free(s);
 			return EXIT_ERROR;
 		}
-		char name[sizeof(t->name)];
-		memcpy(name, t->name, sizeof(name));
-		snprintf(t->path, sizeof(t->path), "%s/%s.mmt", tdir, name);
+		snprintf(t->path, sizeof(t->path), "%s/%s.mmt", tdir, t->name);
 		if (merge)
 			continue;
 		trace_error_t terr;

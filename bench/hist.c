@@ -162,13 +162,32 @@ uint64_t hist_min(const hist_t *h)
 	return 0;
 }
 
+/*
+ * The last non-zero counter, -1 when empty: where the running count reaches
+ * total_count (the sum of the counters), found from below - replay's values
+ * sit in the first few thousand of the counters.
+ */
+static int32_t hist_last_index(const hist_t *h)
+{
+	uint64_t seen = 0;
+	int32_t i;
+
+	if (h->total_count == 0)
+		return -1;
+	for (i = 0; i < h->counts_len - 1; i++) {
+		seen += h->counts[i];
+		if (seen >= h->total_count)
+			break;
+	}
+	return i;
+}
+
 /* hdr_max(): the last non-zero counter */
 uint64_t hist_max(const hist_t *h)
 {
-	for (int32_t i = h->counts_len - 1; i > 0; i--)
-		if (h->counts[i])
-			return hist_highest_equivalent_value(h, hist_value_at_index(h, i));
-	return 0;
+	int32_t last = hist_last_index(h);
+
+	return last > 0 ? hist_highest_equivalent_value(h, hist_value_at_index(h, last)) : 0;
 }
 
 /*
@@ -179,10 +198,11 @@ uint64_t hist_max(const hist_t *h)
 double hist_mean(const hist_t *h)
 {
 	unsigned __int128 total = 0;
+	int32_t last = hist_last_index(h);
 
-	if (h->total_count == 0)
+	if (last < 0)
 		return 0.0;
-	for (int32_t i = 0; i < h->counts_len; i++)
+	for (int32_t i = 0; i <= last; i++)
 		if (h->counts[i])
 			total += (unsigned __int128)h->counts[i] *
 				 hist_median_equivalent_value(h, hist_value_at_index(h, i));
@@ -193,11 +213,12 @@ double hist_mean(const hist_t *h)
 double hist_stddev(const hist_t *h)
 {
 	double mean, geometric_dev_total = 0.0;
+	int32_t last = hist_last_index(h);
 
-	if (h->total_count == 0)
+	if (last < 0)
 		return 0.0;
 	mean = hist_mean(h);
-	for (int32_t i = 0; i < h->counts_len; i++) {
+	for (int32_t i = 0; i <= last; i++) {
 		if (h->counts[i]) {
 			uint64_t median = hist_median_equivalent_value(h, hist_value_at_index(h, i));
 			double dev = ((double)median * 1.0) - mean;

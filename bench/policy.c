@@ -12,7 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
+
+#include "bench/cli.h"
 
 enum key_type {
 	K_BOOL,         /* bool */
@@ -226,29 +227,7 @@ void policy_default(struct policy *p)
 
 char *policy_dir(char *buf, size_t len)
 {
-	const char *env = getenv("MMBENCH_POLICIES");
-	char exe[PATH_MAX];
-	ssize_t n;
-
-	if (env && *env) {
-		snprintf(buf, len, "%s", env);
-		return buf;
-	}
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = 0;
-		char *slash = strrchr(exe, '/');
-		if (slash)
-			*slash = 0;
-		/* build/mmbench and build/asan/mmbench: the repo's policies/ */
-		for (int up = 1; up <= 2; up++) {
-			snprintf(buf, len, "%s%s/policies", exe, up == 1 ? "/.." : "/../..");
-			if (access(buf, R_OK | X_OK) == 0)
-				return buf;
-		}
-	}
-	snprintf(buf, len, "policies");
-	return buf;
+	return cli_find_dir(buf, len, "MMBENCH_POLICIES", "policies");
 }
 
 /* ---------------------------------------------------------------- parsing */

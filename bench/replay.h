@@ -63,7 +63,10 @@ struct replay_opts {
  */
 int replay_run(const struct policy *p, const struct replay_opts *opts);
 
-/* Parse a --dump list ("buddyinfo,zoneinfo").  Returns the bits, or -1 naming the bad word in err. */
+/*
+ * Parse a --dump list ("buddyinfo,zoneinfo") into *bits (enum replay_dump).
+ * Returns 0, or -1 with the bad word named in err.
+ */
 int replay_parse_dumps(const char *list, unsigned *bits, char *err, size_t errlen);
 
 #endif /* MMBENCH_REPLAY_H */

@@ -65,6 +65,7 @@ struct rv_proc {
 	uint32_t pid;
 	struct rv_stat *stat;           /* this pid's figures */
 	uint64_t cover_start, cover_end; /* a VMA range known to be mapped (rv_covered) */
+	uint32_t cover_prot;            /* ... with these rights, MM_PROT_* */
 	uint64_t cover_gen;             /* ... valid while replay_vm.vma_gen equals this */
 	struct mm_struct *mm;           /* shared with the parent while vforked */
 	bool vforked;                   /* shares the parent's mm until exec or exit */
@@ -230,6 +231,20 @@ static uint64_t rv_translate(const replay_vm_t *v, const struct rv_proc *p, uint
 	return addr;
 }
 
+/* Room for one more range in p->ranges; -1 when out of memory. */
+static int range_reserve(struct rv_proc *p)
+{
+	if (p->nr_ranges < p->cap_ranges)
+		return 0;
+	uint32_t cap = p->cap_ranges ? 2 * p->cap_ranges : 16;
+	struct rv_range *n = realloc(p->ranges, cap * sizeof(*n));
+	if (!n)
+		return -1;
+	p->ranges = n;
+	p->cap_ranges = cap;
+	return 0;
+}
+
 /* Forget the translation of [rec, rec + len), splitting ranges that stick out. */
 static int range_remove(struct rv_proc *p, uint64_t rec, uint64_t len)
 {
@@ -241,15 +256,9 @@ static int range_remove(struct rv_proc *p, uint64_t rec, uint64_t len)
 		uint64_t r_end = r->rec + r->len;
 
 		if (r->rec < rec && r_end > end) {              /* hole in the middle: split */
-			if (p->nr_ranges == p->cap_ranges) {
-				uint32_t cap = p->cap_ranges ? 2 * p->cap_ranges : 16;
-				struct rv_range *n = realloc(p->ranges, cap * sizeof(*n));
-				if (!n)
-					return -1;
-				p->ranges = n;
-				p->cap_ranges = cap;
-				r = &p->ranges[i];
-			}
+			if (range_reserve(p))
+				return -1;
+			r = &p->ranges[i];
 			memmove(r + 2, r + 1, (p->nr_ranges - i - 1) * sizeof(*r));
 			p->nr_ranges++;
 			r[1] = (struct rv_range){ end, r_end - end, r->model + (end - r->rec) };
@@ -279,14 +288,8 @@ static int range_add(struct rv_proc *p, uint64_t rec, uint64_t len, uint64_t mod
 		return -1;
 	if (rec == model)
 		return 0;               /* identity needs no entry */
-	if (p->nr_ranges == p->cap_ranges) {
-		uint32_t cap = p->cap_ranges ? 2 * p->cap_ranges : 16;
-		struct rv_range *n = realloc(p->ranges, cap * sizeof(*n));
-		if (!n)
-			return -1;
-		p->ranges = n;
-		p->cap_ranges = cap;
-	}
+	if (range_reserve(p))
+		return -1;
 	uint32_t i = range_find(p, rec);
 	memmove(&p->ranges[i + 1], &p->ranges[i], (p->nr_ranges - i) * sizeof(p->ranges[0]));
 	p->ranges[i] = (struct rv_range){ rec, len, model };
@@ -907,9 +910,10 @@ static bool fault_counts(enum fault_class c)
 }
 
 /*
- * Whether a VMA of p covers addr.  The last covering VMA's range is kept
- * until any VMA may have changed (vma_gen), so a run of faults and accesses
- * does not look each address up twice (here and in the fault).
+ * Whether a VMA of p covers addr; its rights are then in p->cover_prot.  The
+ * last covering VMA's range and rights are kept until any VMA may have
+ * changed (vma_gen), so a run of faults and accesses does not look each
+ * address up twice (here and in the fault).
  */
 static bool rv_covered(replay_vm_t *v, struct rv_proc *p, uint64_t addr)
 {
@@ -922,33 +926,32 @@ static bool rv_covered(replay_vm_t *v, struct rv_proc *p, uint64_t addr)
 		return false;
 	p->cover_start = vma->vm_start;
 	p->cover_end = vma->vm_end;
+	p->cover_prot = (vma->vm_flags & VM_READ ? MM_PROT_READ : 0) |
+			(vma->vm_flags & VM_WRITE ? MM_PROT_WRITE : 0) |
+			(vma->vm_flags & VM_EXEC ? MM_PROT_EXEC : 0);
 	p->cover_gen = v->vma_gen;
 	return true;
 }
 
 /*
  * An access the recorded program made (and lived through) that the VMA
- * covering addr does not allow: when that VMA is one the model guessed
- * (seeded or implicit), the guess was short - an implicit mapping takes the
- * rights of its first access, a page first read and later written needs
- * more - so the page gets the missing rights, as an mprotect would
- * (vm.guess_widened).  A mapping the trace made keeps its rights: a fault
- * there is the program's own SIGSEGV.
+ * covering addr (rv_covered: its rights are p->cover_prot) does not allow:
+ * when that VMA is one the model guessed (seeded or implicit), the guess
+ * was short - an implicit mapping takes the rights of its first access, a
+ * page first read and later written needs more - so the page gets the
+ * missing rights, as an mprotect would (vm.guess_widened).  A mapping the
+ * trace made keeps its rights: a fault there is the program's own SIGSEGV.
  */
 static void rv_widen_guess(replay_vm_t *v, struct rv_proc *p, uint64_t addr, uint32_t need,
 			   unsigned cpu)
 {
-	const struct vm_area_struct *vma = find_vma_uncounted(p->mm, addr);
-	uint32_t have;
+	uint32_t have = p->cover_prot;
 
-	if (!vma || addr < vma->vm_start)
-		return;
-	have = (vma->vm_flags & VM_READ ? MM_PROT_READ : 0) | (vma->vm_flags & VM_WRITE ? MM_PROT_WRITE : 0) |
-	       (vma->vm_flags & VM_EXEC ? MM_PROT_EXEC : 0);
 	if ((have & need) == need)
 		return;
 	for (uint32_t i = 0; i < p->nr_guessed; i++) {
 		if (addr >= p->guessed[i].start && addr < p->guessed[i].end) {
+			v->vma_gen++;   /* the VMA splits: rv_covered's cache is stale */
 			if (!do_mprotect(&v->vs, p->mm, addr & ~(PAGE_SIZE - 1), PAGE_SIZE, have | need, cpu))
 				v->nr_guess_widened++;
 			return;

@@ -43,8 +43,8 @@ void results_destroy(results_t *r);
  * Add a row.  _u64 and _i64 print the exact integer, _f64 the shortest
  * "%.17g"-exact form rounded to `digits` significant digits (1..17; use 17
  * for deterministic figures so that equal doubles print equally), _na prints
- * NA.  metric and unit are copied; metric may be printf-formatted in
- * results_addf_*.  Out of memory makes results_write_csv() fail later.
+ * NA.  metric and unit are copied.  Out of memory makes
+ * results_write_csv() fail later.
  */
 void results_add_u64(results_t *r, const char *metric, uint64_t value, const char *unit,
 		     bool deterministic);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bench/cli.h"
 #include "bench/policy.h"
 #include "bench/suite.h"
 #include "traces/trace.h"
@@ -18,41 +19,14 @@
 
 static const char *const allocators[] = { "jemalloc", "glibc", "mimalloc", "tcmalloc" };
 
-/* A directory next to the running binary's build directory (see suite.h). */
-static char *find_dir(char *buf, size_t len, const char *env_name, const char *rel)
-{
-	const char *env = getenv(env_name);
-	char exe[PATH_MAX];
-	ssize_t n;
-
-	if (env && *env) {
-		snprintf(buf, len, "%s", env);
-		return buf;
-	}
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = 0;
-		char *slash = strrchr(exe, '/');
-		if (slash)
-			*slash = 0;
-		for (int up = 1; up <= 2; up++) {
-			snprintf(buf, len, "%s%s/%s", exe, up == 1 ? "/.." : "/../..", rel);
-			if (access(buf, R_OK | X_OK) == 0)
-				return buf;
-		}
-	}
-	snprintf(buf, len, "%s", rel);
-	return buf;
-}
-
 char *suite_dir(char *buf, size_t len)
 {
-	return find_dir(buf, len, "MMBENCH_SUITES", "bench/suites");
+	return cli_find_dir(buf, len, "MMBENCH_SUITES", "bench/suites");
 }
 
 char *suite_corpus_dir(char *buf, size_t len)
 {
-	return find_dir(buf, len, "MMBENCH_CORPUS", "traces/corpus");
+	return cli_find_dir(buf, len, "MMBENCH_CORPUS", "traces/corpus");
 }
 
 /* ---------------------------------------------------------------- parsing */

@@ -97,8 +97,7 @@ void take_free_block(phys_t *pm, struct zone *zone, pfn_t pfn, unsigned order)
 /* move_to_free_list(): onto the tail of another type's list, same order */
 static void move_to_free_list(phys_t *pm, struct zone *zone, pfn_t pfn, unsigned order, unsigned mt)
 {
-	account_freepages(zone, order, pm->mem_map[pfn].mt, -1);
-	del_page_from_free_list(pm, zone, pfn, order);
+	take_free_block(pm, zone, pfn, order);
 	add_to_free_list(pm, zone, pfn, order, mt, true);
 	account_freepages(zone, order, mt, 1);
 }

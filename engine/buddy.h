@@ -118,8 +118,8 @@ uint64_t move_freepages_block(phys_t *pm, struct zone *zone, pfn_t pfn, unsigned
 void reserve_highatomic_pageblock(phys_t *pm, pfn_t pfn, struct zone *zone);
 bool unreserve_highatomic_pageblock(phys_t *pm, struct zone *zone, unsigned mt, bool force);
 
-/* Pages in the free block on a buddy list that contains pfn: its head, or
- * PFN_NONE if pfn is not inside a free buddy block. */
+/* The head pfn of the free block on a buddy list that contains pfn, or
+ * PFN_NONE if pfn is not inside one. */
 pfn_t find_free_block_head(const phys_t *pm, pfn_t pfn);
 
 #endif /* MMBENCH_BUDDY_H */

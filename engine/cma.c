@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/buddy.h"
 #include "engine/page_isolation.h"
 
 static inline bool bit_test(const uint64_t *map, uint64_t i)
@@ -27,6 +26,12 @@ static void bitmap_assign(uint64_t *map, uint64_t start, uint64_t n, bool set)
 		else
 			map[i >> 6] &= ~(1ull << (i & 63));
 	}
+}
+
+/* cma_bitmap_pages_to_bits(): bitmap bits covering `pages` pages, rounded up */
+static inline uint64_t cma_bitmap_pages_to_bits(const struct cma *cma, uint64_t pages)
+{
+	return (pages + (1ull << cma->order_per_bit) - 1) >> cma->order_per_bit;
 }
 
 /*
@@ -93,7 +98,7 @@ pfn_t cma_alloc(phys_t *pm, unsigned idx, uint64_t count, unsigned align_order, 
 	mask = align_order > cma->order_per_bit ? (1ull << (align_order - cma->order_per_bit)) - 1 : 0;
 	offset = align_order ? ((uint64_t)cma->base_pfn & ((1ull << align_order) - 1)) >> cma->order_per_bit : 0;
 	maxno = cma->count >> cma->order_per_bit;
-	nbits = ((count + (1ull << cma->order_per_bit) - 1) >> cma->order_per_bit);
+	nbits = cma_bitmap_pages_to_bits(cma, count);
 	if (nbits > maxno)
 		goto fail;
 	for (;;) {
@@ -137,7 +142,7 @@ int cma_release(phys_t *pm, unsigned idx, pfn_t pfn, uint64_t count, unsigned cp
 	if (pfn < cma->base_pfn || !count || (uint64_t)pfn + count > cma->base_pfn + cma->count)
 		return -MM_EINVAL;
 	first = (pfn - cma->base_pfn) >> cma->order_per_bit;
-	nbits = (count + (1ull << cma->order_per_bit) - 1) >> cma->order_per_bit;
+	nbits = cma_bitmap_pages_to_bits(cma, count);
 	for (uint64_t i = first; i < first + nbits; i++)
 		if (!bit_test(cma->bitmap, i))
 			return -MM_EINVAL;

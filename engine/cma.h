@@ -35,6 +35,7 @@ struct cma {
 int cma_init_area(phys_t *pm, unsigned idx, pfn_t base_pfn, uint64_t count,
 		  unsigned order_per_bit, const char *name);
 
+/* Free the area's bitmap (phys_destroy()); safe on an area never set up. */
 void cma_destroy_area(struct cma *cma);
 
 /*

@@ -428,7 +428,7 @@ static enum compact_result compact_zone(struct compact_control *cc)
 			return COMPACT_SUCCESS;
 		ret = compaction_suitable(pm, zone, (unsigned)cc->order, cc->highest_zoneidx);
 		if (ret != COMPACT_CONTINUE)
-			return ret == COMPACT_NOT_SUITABLE_ZONE ? COMPACT_NOT_SUITABLE_ZONE : COMPACT_SKIPPED;
+			return ret;
 		if (compaction_restarting(zone, (unsigned)cc->order))
 			reset_isolation_suitable(pm, zone);
 	}

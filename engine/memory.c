@@ -123,6 +123,15 @@ static inline void add_mm_counter(struct mm_struct *mm, unsigned member, int64_t
 	mm->rss_stat[member] += (uint64_t)n;
 }
 
+/* update_hiwater_rss(): raise the VmHWM peak to the current RSS. */
+static inline void update_hiwater_rss(struct mm_struct *mm)
+{
+	uint64_t rss = get_mm_rss(mm);
+
+	if (rss > mm->hiwater_rss)
+		mm->hiwater_rss = rss;
+}
+
 /* The counter a page's mappings count in (mm_counter()). */
 static inline unsigned mm_counter(const vmsys_t *vs, pfn_t head)
 {
@@ -248,11 +257,6 @@ static enum fault_class do_anonymous_page(vmsys_t *vs, struct vm_area_struct *vm
 		return FAULT_OOM;
 	}
 	return FAULT_ANON;
-}
-
-static uint64_t linear_page_index(const struct vm_area_struct *vma, uint64_t addr)
-{
-	return vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
 }
 
 /* Map a page-cache page (do_set_pte / filemap_map_pages): it gains a reference. */
@@ -459,7 +463,7 @@ enum fault_class handle_mm_fault(vmsys_t *vs, struct mm_struct *mm, uint64_t add
 {
 	struct vm_area_struct *vma;
 	enum fault_class c;
-	uint64_t *pmd, rss;
+	uint64_t *pmd;
 	pfn_t pmd_table;
 
 	cpu = vm_cpu(vs, cpu);
@@ -497,9 +501,7 @@ enum fault_class handle_mm_fault(vmsys_t *vs, struct mm_struct *mm, uint64_t add
 out:
 	mm->nr_faults[c]++;
 	vs->ev.nr_faults[c]++;
-	rss = get_mm_rss(mm);
-	if (rss > mm->hiwater_rss)
-		mm->hiwater_rss = rss;
+	update_hiwater_rss(mm);
 	return c;
 }
 
@@ -892,8 +894,7 @@ int copy_page_range(vmsys_t *vs, struct vm_area_struct *dst_vma, struct vm_area_
 out:
 	if (wrprotected)
 		vm_flush_range(vs, src, src_vma->vm_start, src_vma->vm_end, false, cpu);
-	if (get_mm_rss(dst) > dst->hiwater_rss)
-		dst->hiwater_rss = get_mm_rss(dst);
+	update_hiwater_rss(dst);
 	return rc;
 }
 

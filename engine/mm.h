@@ -128,6 +128,12 @@ struct vm_area_struct {
 	uint64_t rb_subtree_gap;        /* largest free gap below any VMA of this subtree, bytes */
 };
 
+/* linear_page_index(): the file page (pgoff, pages) that addr (bytes, inside vma) maps. */
+static inline uint64_t linear_page_index(const struct vm_area_struct *vma, uint64_t addr)
+{
+	return vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+}
+
 /* Per-mm RSS counters (include/linux/mm_types_task.h). */
 enum { MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES, NR_MM_COUNTERS };
 

@@ -466,7 +466,7 @@ static int64_t move_vma(vmsys_t *vs, struct mm_struct *mm, struct vm_area_struct
 			unsigned cpu)
 {
 	struct vm_area_struct *new_vma, *prev, *next;
-	uint64_t new_pgoff = vma->vm_pgoff + ((old_addr - vma->vm_start) >> PAGE_SHIFT);
+	uint64_t new_pgoff = linear_page_index(vma, old_addr);
 	uint64_t moved;
 
 	if (mm->map_count >= MAX_MAP_COUNT - 3)
@@ -513,8 +513,7 @@ static struct vm_area_struct *vma_to_resize(struct mm_struct *mm, uint64_t addr,
 	if (old_len == 0)
 		return NULL;   /* shared duplication: not modeled */
 	if (new_len != old_len &&
-	    vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT) + (new_len >> PAGE_SHIFT) <
-	    vma->vm_pgoff)
+	    linear_page_index(vma, addr) + (new_len >> PAGE_SHIFT) < vma->vm_pgoff)
 		return NULL;
 	*err = 0;
 	return vma;

@@ -113,7 +113,6 @@ static inline void prep_new_page(phys_t *pm, struct zone *zone, pfn_t pfn, unsig
 	if ((gfp & GFP_F_COMP) && order)
 		cost_add(pm, COST_PAGE_TOUCH, (1ull << order) - 1);   /* prep_compound_page() */
 	pm->ev.pgalloc[zone->type] += 1ull << order;
-	zone->nr_alloc += 1ull << order;
 }
 
 /* rmqueue_buddy(): from the zone's free lists, under the zone lock */
@@ -135,8 +134,8 @@ static pfn_t rmqueue_buddy(phys_t *pm, struct zone *zone, unsigned order, unsign
 }
 
 /* rmqueue(): the per-CPU list for the orders it holds, else the buddy lists */
-static pfn_t rmqueue(phys_t *pm, struct zone *zone, unsigned order, unsigned alloc_flags,
-			    const struct alloc_context *ac)
+static inline pfn_t rmqueue(phys_t *pm, struct zone *zone, unsigned order, unsigned alloc_flags,
+				   const struct alloc_context *ac)
 {
 	if (pm->cfg.pcp_enabled && pcp_allowed_order(pm, order)) {
 		pfn_t pfn = rmqueue_pcplist(pm, zone, order, ac->migratetype, alloc_flags, ac->cpu);
@@ -361,11 +360,7 @@ pfn_t alloc_pages(phys_t *pm, gfp_t gfp, unsigned order, unsigned cpu)
 		      alloc_flags_nofragment(pm, ac.preferred, gfp);
 	if (zone_watermark_fast(pm, ac.preferred, order, ac.preferred->watermark[WMARK_LOW],
 				ac.highest_zoneidx, alloc_flags)) {
-		pfn = PFN_NONE;         /* rmqueue(), with the per-CPU list inline */
-		if (pm->cfg.pcp_enabled && pcp_allowed_order(pm, order))
-			pfn = rmqueue_pcplist(pm, ac.preferred, order, ac.migratetype, alloc_flags, ac.cpu);
-		if (pfn == PFN_NONE)
-			pfn = rmqueue_buddy(pm, ac.preferred, order, alloc_flags, &ac);
+		pfn = rmqueue(pm, ac.preferred, order, alloc_flags, &ac);
 		if (pfn != PFN_NONE) {
 			prep_new_page(pm, ac.preferred, pfn, order, gfp);
 			return pfn;

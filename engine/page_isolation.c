@@ -82,8 +82,7 @@ int start_isolate_page_range(phys_t *pm, pfn_t start, pfn_t end, unsigned migrat
 
 	for (uint64_t block = first; block < last; block += pm->pageblock_nr_pages) {
 		if (set_migratetype_isolate(pm, block, migratetype)) {
-			for (uint64_t b = first; b < block; b += pm->pageblock_nr_pages)
-				unset_migratetype_isolate(pm, b, migratetype);
+			undo_isolate_page_range(pm, (pfn_t)first, (pfn_t)block, migratetype);
 			return -MM_EBUSY;
 		}
 	}
@@ -190,7 +189,6 @@ static uint64_t take_isolated_range(phys_t *pm, struct zone *zone, uint64_t star
 			p->refcount = 1;
 		}
 		cost_add(pm, COST_PAGE_TOUCH, 1ull << order);
-		zone->nr_alloc += 1ull << order;
 		pfn += 1ull << order;
 	}
 	return pfn;

@@ -124,7 +124,12 @@ uint64_t *pte_alloc(vmsys_t *vs, struct mm_struct *mm, uint64_t *pmd, uint64_t a
 /* The PTE for addr, or NULL if absent or mapped by a huge PMD (then *pmdp is it). */
 uint64_t *pte_lookup(const vmsys_t *vs, const struct mm_struct *mm, uint64_t addr, uint64_t **pmdp);
 
-/* pgtable_trans_huge_deposit / _withdraw: a PTE table kept beside the huge PMD at slot idx. */
+/*
+ * pgtable_trans_huge_deposit / _withdraw: the PTE table page pte_table kept
+ * beside the huge PMD at slot idx (0..511) of the PMD table page pmd_table.
+ * Deposit returns 0 or -MM_ENOMEM; withdraw returns the table's pfn and
+ * forgets it, or PFN_NONE when none is deposited.
+ */
 int pgtable_deposit(vmsys_t *vs, pfn_t pmd_table, unsigned idx, pfn_t pte_table);
 pfn_t pgtable_withdraw(vmsys_t *vs, pfn_t pmd_table, unsigned idx);
 

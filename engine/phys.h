@@ -147,7 +147,6 @@ struct per_cpu_pages {
 	int high;               /* free above this many pages drains a batch */
 	int batch;              /* pages moved per refill or drain */
 	uint8_t free_factor;    /* grows with consecutive frees (nr_pcp_free) */
-	uint8_t free_high;      /* last free was high-order: drain more (v6.6) */
 	pfn_t head[NR_PCP_LISTS];
 	pfn_t tail[NR_PCP_LISTS];
 };
@@ -180,8 +179,6 @@ struct zone {
 	unsigned compact_considered;    /* attempts skipped since the last deferral */
 	unsigned compact_defer_shift;   /* skip up to 1 << shift attempts */
 	int compact_order_failed;       /* orders >= this are deferred */
-	/* event counters (/proc/vmstat pgalloc_<zone>) */
-	uint64_t nr_alloc;              /* pages allocated from this zone */
 };
 
 /* One node (kernel: pg_data_t) */

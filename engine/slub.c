@@ -805,8 +805,6 @@ static int kmem_cache_do_shrink(slub_t *s, struct kmem_cache *c, unsigned cpu)
 				slab->next = discard;
 				discard = slab;
 				n->nr_partial--;
-				n->nr_slabs--;
-				n->total_objects -= slab->objects;
 			} else if (free <= SHRINK_PROMOTE_MAX) {
 				slab->next = promote[free - 1];
 				promote[free - 1] = slab;
@@ -837,7 +835,7 @@ static int kmem_cache_do_shrink(slub_t *s, struct kmem_cache *c, unsigned cpu)
 			slab = discard;
 			discard = slab->next;
 			slab->list = SLAB_LIST_NONE;
-			free_slab(s, c, slab, cpu);
+			discard_slab(s, c, slab, cpu);
 		}
 		if (n->nr_slabs)
 			ret = 1;

@@ -128,10 +128,8 @@ static size_t config_pwc_tags(const struct tlb_config *cfg)
 static size_t config_keys(const struct tlb_config *cfg)
 {
 	size_t n = (size_t)cfg->dtlb_entries + cfg->dtlb_2m_entries + cfg->itlb_entries +
-		   cfg->stlb_entries;
+		   cfg->stlb_entries + config_pwc_entries(cfg);
 
-	for (int k = 0; k < TLB_NR_PWC; k++)
-		n += cfg->pwc_entries[k];
 	return (n + 7) & ~(size_t)7;
 }
 

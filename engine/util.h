@@ -22,7 +22,11 @@ static inline bool is_vmalloc_addr(uint64_t addr)
 	return addr >= VMALLOC_START && addr <= VMALLOC_END;
 }
 
-/* kvmalloc() above PAGE_SIZE: out of line, see kvmalloc(). */
+/*
+ * kvmalloc() for size above PAGE_SIZE bytes, out of line: kmalloc() with
+ * the gfp adjusted as kvmalloc_node() describes, then vmalloc().  Returns
+ * the address, or 0.
+ */
 uint64_t kvmalloc_large(slub_t *s, vmalloc_t *v, size_t size, gfp_t gfp, unsigned cpu);
 
 /*

@@ -72,7 +72,7 @@ static int vmc_leaf(struct vmc_ctx *c, uint64_t addr, uint64_t e, bool huge)
 	kind = page_owner_kind(page);
 	if (kind == OWNER_FILE) {
 		const struct page_cache_entry *pc = &vs->page_cache->entries[page->private];
-		uint64_t pgoff = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+		uint64_t pgoff = linear_page_index(vma, addr);
 
 		if (huge || vma->vm_file == VM_FILE_NONE || pc->file != vma->vm_file || pc->pgoff != pgoff)
 			return mm_error(c->msg, c->msglen, -1,

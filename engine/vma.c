@@ -232,12 +232,12 @@ void vma_unlink(struct mm_struct *mm, struct vm_area_struct *vma)
 		prev->vm_next = next;
 	else
 		mm->mmap = next;
-	if (next)
+	if (next) {
 		next->vm_prev = prev;
-	if (next)
 		vma_gap_update(next);
-	else
+	} else {
 		mm->highest_vm_end = prev ? vm_end_gap(prev) : 0;
+	}
 	vma->vm_next = vma->vm_prev = NULL;
 	mm->map_count--;
 	mm->total_vm -= vma_pages(vma);
@@ -302,17 +302,13 @@ struct vm_area_struct *find_vma_uncounted(const struct mm_struct *mm, uint64_t a
 struct vm_area_struct *find_vma_prev(const struct mm_struct *mm, uint64_t addr,
 				     struct vm_area_struct **pprev)
 {
-	struct vm_area_struct *vma = find_vma(mm, addr), *last;
+	struct vm_area_struct *vma = find_vma(mm, addr);
 
 	if (vma) {
 		*pprev = vma->vm_prev;
 		return vma;
 	}
-	/* rightmost node: the last VMA */
-	last = vma_rb_root(mm);
-	while (last && vma_rb_right(last))
-		last = vma_rb_right(last);
-	*pprev = last;
+	*pprev = rb_vma(rb_last(&mm->mm_rb));  /* none at or above addr: the last VMA */
 	return NULL;
 }
 

@@ -30,19 +30,20 @@ struct contig_page_info {
 	uint64_t free_blocks_suitable;  /* free blocks able to hold the order, in units of that order */
 };
 
-/* fill_contig_page_info() */
+/* fill_contig_page_info(): zone's free pages and blocks (all lists), for requests of suitable_order */
 void fill_contig_page_info(const phys_t *pm, const struct zone *zone, unsigned suitable_order,
 			   struct contig_page_info *info);
 
-/* __fragmentation_index(): -1000, or 0..1000 */
+/* __fragmentation_index() of an order-`order` request: -1000, or 0..1000 (see above) */
 int fragmentation_index_info(unsigned order, const struct contig_page_info *info);
 
-/* fragmentation_index(): for a zone */
+/* fragmentation_index(): fill_contig_page_info() and __fragmentation_index() of zone */
 int fragmentation_index(const phys_t *pm, const struct zone *zone, unsigned order);
 
-/* unusable_free_index(): 0..1000 */
+/* unusable_free_index(): share of free pages unusable for order, 0..1000 */
 int unusable_free_index(unsigned order, const struct contig_page_info *info);
 
+/* /proc/buddyinfo, /proc/pagetypeinfo, /proc/zoneinfo, debugfs extfrag/ files, to f */
 void dump_buddyinfo(const phys_t *pm, FILE *f);
 void dump_pagetypeinfo(const phys_t *pm, FILE *f);
 void dump_zoneinfo(const phys_t *pm, FILE *f);

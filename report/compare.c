@@ -11,10 +11,9 @@
 #include <sys/stat.h>
 #include <uthash.h>
 
+#include "bench/results.h"     /* RESULTS_CSV_HEADER: the file format bench/ writes */
 #include "report/compare.h"
 #include "report/csv.h"
-
-#define RESULTS_HEADER "trace,policy,system,metric,value,unit,deterministic"
 
 struct compare_group {
 	char *trace, *policy, *system, *metric, *unit;
@@ -215,7 +214,7 @@ int compare_table_load(compare_table_t *t, const char *path, char *err, size_t e
 		snprintf(t->path, sizeof(t->path), "%s", path);
 	if (csv_open(&c, t->path, err, errlen))
 		return -1;
-	if (csv_expect_header(&c, RESULTS_HEADER, err, errlen)) {
+	if (csv_expect_header(&c, RESULTS_CSV_HEADER, err, errlen)) {
 		csv_close(&c);
 		return -1;
 	}

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "bench/results.h"     /* RESULTS_CSV_HEADER: the file format bench/ writes */
 #include "compare.h"
 #include "csv.h"
 #include "resdir.h"
@@ -18,7 +19,6 @@
 #define RESDIR_MAX_DEPTH 32
 #define RESDIR_MAX_SAMPLES 10000000
 
-static const char results_header[] = "trace,policy,system,metric,value,unit,deterministic";
 static const char timeseries_header[] = "event,ts_ns,scope,metric,order,migratetype,value";
 
 static char *path_join(const char *dir, const char *name)
@@ -57,7 +57,7 @@ static int load_results(rdir_t *d, char *err, size_t errlen)
 		return -1;
 	}
 	free(path);
-	if (csv_expect_header(&c, results_header, err, errlen))
+	if (csv_expect_header(&c, RESULTS_CSV_HEADER, err, errlen))
 		goto fail;
 	while ((rc = csv_next(&c, err, errlen)) == 1) {
 		rrow_t *r;
@@ -564,7 +564,7 @@ int rdir_load_reps(rdir_t *d, const char *path, char *const *reps, size_t nr, ch
 			snprintf(err, errlen,
 				 "%s/results.csv:2: %.80s/%.80s/%.80s, but %s holds %.80s/%.80s/%.80s (byte %zu)",
 				 reps[k], r.rows[0].trace, r.rows[0].policy, r.rows[0].system,
-				 reps[0], d->trace, d->policy, d->system, sizeof(results_header));
+				 reps[0], d->trace, d->policy, d->system, sizeof(RESULTS_CSV_HEADER));
 			r.path = NULL;
 			rdir_free(&r);
 			goto fail;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "import_lackey.h"
+#include "parse.h"
 
 /* The record prefixes, as lk_main.c's trace_instr/load/store/modify print them. */
 static const char *const lackey_prefix[LACKEY_NR_KINDS] = {
@@ -48,17 +49,6 @@ struct lk_imp {
 };
 
 /* ---------------------------------------------------------------- parsing */
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 static bool is_digit(char c)
 {
@@ -121,13 +111,14 @@ int lackey_parse_line(const char *s, size_t len, lackey_record_t *rec, uint32_t 
 	const char *what = lackey_kind_name[kind];
 	size_t i = 3;
 	uint64_t addr = 0;
-	while (i < len && hexval(s[i]) >= 0) {
+	int digit;
+	while (i < len && (digit = hex_digit(s[i])) >= 0) {
 		if (addr >> 60) {
 			snprintf(why, why_len, "%s: address %.*s... does not fit in 64 bits", what,
 				 (int)(i - 3 > 20 ? 20 : i - 3), s + 3);
 			return -1;
 		}
-		addr = addr << 4 | (uint64_t)hexval(s[i]);
+		addr = addr << 4 | (uint64_t)digit;
 		i++;
 	}
 	if (i == 3) {

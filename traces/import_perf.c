@@ -18,6 +18,7 @@
 #include "engine/gfp.h"
 #include "format.h"
 #include "import_perf.h"
+#include "parse.h"
 
 #define MAP_ANONYMOUS_X86   0x20u       /* MAP_ANONYMOUS, Linux x86-64 */
 #define PAGE_SHIFT_X86      12
@@ -203,19 +204,10 @@ int perf_parse_u64(const char *v, size_t vlen, uint64_t *out)
 		if (i == vlen)
 			return -1;
 		for (; i < vlen; i++) {
-			char c = v[i];
-			unsigned d;
-			if (c >= '0' && c <= '9')
-				d = (unsigned)(c - '0');
-			else if (c >= 'a' && c <= 'f')
-				d = (unsigned)(c - 'a' + 10);
-			else if (c >= 'A' && c <= 'F')
-				d = (unsigned)(c - 'A' + 10);
-			else
+			int d = hex_digit(v[i]);
+			if (d < 0 || x >> 60)
 				return -1;
-			if (x >> 60)
-				return -1;
-			x = x << 4 | d;
+			x = x << 4 | (unsigned)d;
 		}
 	} else {
 		if (i == vlen)

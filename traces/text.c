@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "format.h"
+#include "parse.h"
 #include "text.h"
 #include "trace.h"
 
@@ -773,18 +774,6 @@ static const char *token_end(const char *s, const char *e)
 	while (s < e && !is_blank(*s))
 		s++;
 	return s;
-}
-
-static int hex_digit(char ch)
-{
-	unsigned char c = (unsigned char)ch;
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 enum { NUM_OK = 0, NUM_BAD = -1, NUM_OVERFLOW = -2 };

@@ -148,11 +148,6 @@ static inline uint8_t stream_type(const stream_t *s)
 	return s->raw[s->pos * REC_UNIT];
 }
 
-static inline bool type_is_short(uint8_t type)
-{
-	return type == REC_ALLOC16 || type == REC_FREE16;
-}
-
 /* The full REC_DATA slot at s->pos, or NULL (another record, or the end). */
 static const rec_raw_t *stream_data(const stream_t *s)
 {
@@ -208,7 +203,7 @@ static bool stream_read(fin_t *f, stream_t *s, rec_raw_t *r)
 	if (s->pos >= s->nr)
 		return false;
 	const unsigned char *u = s->raw + s->pos * REC_UNIT;
-	if (type_is_short(*u)) {
+	if (rec_type_is_short(*u)) {
 		const rec_short_t *q = (const rec_short_t *)u;
 		r->type = q->type == REC_ALLOC16 ? REC_ALLOC : REC_FREE;
 		r->func = q->func;
@@ -463,7 +458,7 @@ static inline void stream_prefetch(const stream_t *s)
 	if (!m || !m->cap || i >= s->nr)
 		return;
 	const rec_short_t *q = (const rec_short_t *)(s->raw + i * REC_UNIT);
-	if (!type_is_short(q->type))
+	if (!rec_type_is_short(q->type))
 		return;
 	const ptr_slot_t *slot = &m->slots[ptr_home(m, q->ptr_size &
 						    ((1ull << REC_SHORT_PTR_BITS) - 1))];
@@ -851,10 +846,10 @@ size_t record_maps_compact(const char *maps, size_t len, char *out, size_t outle
 			continue;
 		const char *name = "-";
 		size_t name_len = 1;
-		if (nf == 6 && fl[5])
-			name = fld[5][0] == '[' ? fld[5] : base_name(fld[5], fl[5], &name_len);
 		if (nf == 6 && fl[5] && fld[5][0] == '[')
-			name_len = fl[5];
+			name = fld[5], name_len = fl[5];
+		else if (nf == 6 && fl[5])
+			name = base_name(fld[5], fl[5], &name_len);
 		char line[TRACE_MAX_STRING + 64];
 		int n = snprintf(line, sizeof(line), "%s%.*s %.*s %.*s", nr ? "; " : "",
 				 (int)fl[0], fld[0], (int)fl[1], fld[1], (int)name_len, name);
@@ -958,17 +953,37 @@ static int proc_cmp(const void *a, const void *b)
 	return x->pid < y->pid ? -1 : x->pid > y->pid;
 }
 
+/*
+ * PREFIX.minflt, PREFIX.majflt, PREFIX.maxrss_kb, PREFIX.vmhwm_kb: those of
+ * the outcome file text (p.<pid>.exit) holds.  Returns 0 or -1.
+ */
+static int add_outcome_meta(fin_t *f, size_t *budget, const char *text, const char *prefix)
+{
+	static const char *const nums[] = { "minflt", "majflt", "maxrss_kb", "vmhwm_kb" };
+	char key[64];
+
+	for (size_t j = 0; j < 4; j++) {
+		int64_t x = outcome_value(text, nums[j]);
+		snprintf(key, sizeof(key), "%s.%s", prefix, nums[j]);
+		if (x >= 0 && add_meta_u64(f, budget, key, (uint64_t)x))
+			return -1;
+	}
+	return 0;
+}
+
 /* The trailer: counters, the root's real.* figures, each process's outcome. */
 static int fin_trailer(fin_t *f)
 {
 	const char *dir = f->o->dir;
 	size_t nr = HASH_COUNT(f->procs), k = 0, budget = TRACE_MAX_META;
 	proc_t **v = calloc(nr ? nr : 1, sizeof(*v)), *p, *tmp;
+	char **exits = calloc(nr ? nr : 1, sizeof(*exits));     /* p.<pid>.exit texts, or NULL */
 	char path[4200], key[64], *maps = malloc(TRACE_MAX_STRING + 1);
 	int rc = -1;
 
-	if (!v || !maps) {
+	if (!v || !exits || !maps) {
 		free(v);
+		free(exits);
 		free(maps);
 		return oom(f);
 	}
@@ -979,11 +994,10 @@ static int fin_trailer(fin_t *f)
 	for (size_t i = 0; i < nr; i++) {
 		size_t len;
 		snprintf(path, sizeof(path), "%s/p.%u.exit", dir, v[i]->pid);
-		char *text = slurp(path, &len);
-		int64_t lost = text ? outcome_value(text, "lost") : -1;
+		exits[i] = slurp(path, &len);
+		int64_t lost = exits[i] ? outcome_value(exits[i], "lost") : -1;
 		if (lost > 0)
 			f->st.lost_records += (uint64_t)lost;
-		free(text);
 	}
 	if (add_meta_u64(f, &budget, "unknown_frees", f->st.unknown_frees) ||
 	    add_meta_u64(f, &budget, "live_pointer_allocs", f->st.live_pointer_allocs) ||
@@ -993,41 +1007,26 @@ static int fin_trailer(fin_t *f)
 	    add_meta_u64(f, &budget, "touch_events", f->st.touch_events) ||
 	    add_meta_u64(f, &budget, "nr_processes", nr))
 		goto out;
-	static const char *const nums[] = { "minflt", "majflt", "maxrss_kb", "vmhwm_kb" };
 	size_t omitted = 0;
 	budget -= 6;    /* keep room for the real.* four and proc_meta_omitted */
 	for (size_t i = 0; i < nr; i++) {
 		size_t len;
 		uint32_t pid = v[i]->pid;
-		snprintf(path, sizeof(path), "%s/p.%u.exit", dir, pid);
-		char *text = slurp(path, &len);
+		const char *text = exits[i];
 		if (pid == f->st.root_pid && text) {
 			budget += 4;
-			for (size_t j = 0; j < 4; j++) {
-				int64_t x = outcome_value(text, nums[j]);
-				snprintf(key, sizeof(key), "real.%s", nums[j]);
-				if (x >= 0 && add_meta_u64(f, &budget, key, (uint64_t)x)) {
-					free(text);
-					goto out;
-				}
-			}
+			if (add_outcome_meta(f, &budget, text, "real"))
+				goto out;
 		}
 		/* the maps only while room is left for the rest's numbers */
 		bool with_maps = budget >= 6 + 4 * (nr - i - 1);
 		if (budget < 4 || (!text && !with_maps)) {
 			omitted++;
-			free(text);
 			continue;
 		}
-		for (size_t j = 0; text && j < 4; j++) {
-			int64_t x = outcome_value(text, nums[j]);
-			snprintf(key, sizeof(key), "proc.%u.%s", pid, nums[j]);
-			if (x >= 0 && add_meta_u64(f, &budget, key, (uint64_t)x)) {
-				free(text);
-				goto out;
-			}
-		}
-		free(text);
+		snprintf(key, sizeof(key), "proc.%u", pid);
+		if (text && add_outcome_meta(f, &budget, text, key))
+			goto out;
 		static const char *const which[] = { "maps_start", "maps_end" };
 		for (size_t j = 0; with_maps && j < 2; j++) {
 			snprintf(path, sizeof(path), "%s/p.%u.%s", dir, pid, which[j]);
@@ -1046,6 +1045,9 @@ static int fin_trailer(fin_t *f)
 		goto out;
 	rc = 0;
 out:
+	for (size_t i = 0; i < nr; i++)
+		free(exits[i]);
+	free(exits);
 	free(v);
 	free(maps);
 	return rc;
@@ -1140,7 +1142,7 @@ int record_finalize(const record_finalize_opts_t *o, record_finalize_stats_t *st
 	for (size_t i = 0; i < f.nr_streams; i++) {
 		stream_t *s = &f.streams[i];
 		const rec_raw_t *r0 = (const rec_raw_t *)s->raw;
-		if (s->nr >= 2 && !type_is_short(r0->type) && r0->ts < first) {
+		if (s->nr >= 2 && !rec_type_is_short(r0->type) && r0->ts < first) {
 			first = r0->ts;
 			root = s->pid;
 		}

@@ -180,10 +180,23 @@ static char *write_tmp(const char *text)
 
 #define HDR "trace,policy,system,metric,value,unit,deterministic\n"
 
-Test(compare, tables)
+/* Load text into t through a temporary file, removed again once read. */
+static void load_tmp(compare_table_t *t, const char *text)
 {
 	char err[512];
-	char *a = write_tmp(HDR
+	char *path = write_tmp(text);
+
+	cr_assert_eq(compare_table_load(t, path, err, sizeof(err)), 0, "%s", err);
+	unlink(path);
+	free(path);
+}
+
+Test(compare, tables)
+{
+	compare_table_t ta, tb;
+	compare_row_t *rows;
+
+	load_tmp(&ta, HDR
 		"t,p1,mmbench,extfrag,89,events,true\n"
 		"t,p1,mmbench,events,100,events,true\n"
 		"t,p1,mmbench,lat,1,ns,false\n" "t,p1,mmbench,lat,2,ns,false\n"
@@ -191,18 +204,13 @@ Test(compare, tables)
 		"t,p1,mmbench,lat,5,ns,false\n"
 		"t,p1,mmbench,hw,NA,cycles,false\n"
 		"t,p1,mmbench,only_base,1,x,true\n");
-	char *b = write_tmp(HDR
+	load_tmp(&tb, HDR
 		"t,p2,mmbench,extfrag,0,events,true\n"
 		"t,p2,mmbench,events,100,events,true\n"
 		"t,p2,mmbench,lat,6,ns,false\n" "t,p2,mmbench,lat,7,ns,false\n"
 		"t,p2,mmbench,lat,8,ns,false\n" "t,p2,mmbench,lat,9,ns,false\n"
 		"t,p2,mmbench,lat,10,ns,false\n"
 		"t,p2,mmbench,hw,NA,cycles,false\n");
-	compare_table_t ta, tb;
-	compare_row_t *rows;
-
-	cr_assert_eq(compare_table_load(&ta, a, err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(compare_table_load(&tb, b, err, sizeof(err)), 0, "%s", err);
 	long n = compare_tables(&ta, &tb, &rows);
 	cr_assert_eq(n, 4, "only_base has no match: %ld rows", n);
 
@@ -242,22 +250,15 @@ Test(compare, tables)
 	free(rows);
 	compare_table_free(&ta);
 	compare_table_free(&tb);
-	unlink(a);
-	unlink(b);
-	free(a);
-	free(b);
 }
 
 Test(compare, tables_fewer_repetitions_untested)
 {
-	char err[512];
-	char *a = write_tmp(HDR "t,p1,mmbench,lat,1,ns,false\nt,p1,mmbench,lat,2,ns,false\n");
-	char *b = write_tmp(HDR "t,p2,mmbench,lat,7,ns,false\nt,p2,mmbench,lat,9,ns,false\n");
 	compare_table_t ta, tb;
 	compare_row_t *rows;
 
-	cr_assert_eq(compare_table_load(&ta, a, err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(compare_table_load(&tb, b, err, sizeof(err)), 0, "%s", err);
+	load_tmp(&ta, HDR "t,p1,mmbench,lat,1,ns,false\nt,p1,mmbench,lat,2,ns,false\n");
+	load_tmp(&tb, HDR "t,p2,mmbench,lat,7,ns,false\nt,p2,mmbench,lat,9,ns,false\n");
 	cr_assert_eq(compare_tables(&ta, &tb, &rows), 1);
 	cr_assert(isnan(rows[0].p_value));
 	cr_assert_eq(rows[0].significant, -1);
@@ -266,22 +267,15 @@ Test(compare, tables_fewer_repetitions_untested)
 	free(rows);
 	compare_table_free(&ta);
 	compare_table_free(&tb);
-	unlink(a);
-	unlink(b);
-	free(a);
-	free(b);
 }
 
 Test(compare, suite_tables_match_policy_by_policy)
 {
-	char err[512];
-	char *a = write_tmp(HDR "t,p1,mmbench,x,1,n,true\nt,p2,mmbench,x,2,n,true\n");
-	char *b = write_tmp(HDR "t,p2,mmbench,x,3,n,true\nt,p1,mmbench,x,1,n,true\n");
 	compare_table_t ta, tb;
 	compare_row_t *rows;
 
-	cr_assert_eq(compare_table_load(&ta, a, err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(compare_table_load(&tb, b, err, sizeof(err)), 0, "%s", err);
+	load_tmp(&ta, HDR "t,p1,mmbench,x,1,n,true\nt,p2,mmbench,x,2,n,true\n");
+	load_tmp(&tb, HDR "t,p2,mmbench,x,3,n,true\nt,p1,mmbench,x,1,n,true\n");
 	cr_assert_eq(compare_tables(&ta, &tb, &rows), 2);
 	cr_assert_str_eq(rows[0].other_policy, "p1");
 	cr_assert(!rows[0].differ);
@@ -290,10 +284,6 @@ Test(compare, suite_tables_match_policy_by_policy)
 	free(rows);
 	compare_table_free(&ta);
 	compare_table_free(&tb);
-	unlink(a);
-	unlink(b);
-	free(a);
-	free(b);
 }
 
 Test(compare, malformed_tables)

@@ -84,6 +84,10 @@ static int64_t map(struct mm_struct *mm, uint64_t hint, uint64_t len, uint32_t p
 	return do_mmap(&vs, mm, hint, len, prot, flags, VM_FILE_NONE, 0, 0);
 }
 
+/* A fixed anonymous mapping that must land at addr (a macro, so failures name the test's line). */
+#define map_fixed(mm, addr, len, prot)							\
+	cr_assert_eq(map((mm), (addr), (len), (prot), ANON | MM_MAP_FIXED), (int64_t)(addr))
+
 /* The i-th VMA by address, or NULL. */
 static struct vm_area_struct *nth_vma(struct mm_struct *mm, unsigned i)
 {
@@ -133,7 +137,7 @@ Test(vma, layout_5level)
 	cr_assert_eq(map(mm, (1ull << 52) + P, P, RO, ANON), (int64_t)(top - (128ull << 20) - P));
 	/* a hint range across the 47-bit boundary is not used */
 	cr_assert_eq(map(mm, (1ull << 47) - 2 * P, 4 * P, RO, ANON), (int64_t)(MMAP_BASE - 5 * P));
-	cr_assert_eq(map(mm, TASK_SIZE + P, P, RW, ANON | MM_MAP_FIXED), (int64_t)(TASK_SIZE + P));
+	map_fixed(mm, TASK_SIZE + P, P, RW);
 	assert_vma_ok(mm, "5-level");
 }
 
@@ -249,8 +253,8 @@ Test(vma, map_fixed_replaces)
 
 	boot(NULL);
 	mm = new_mm();
-	cr_assert_eq(map(mm, a, 16 * P, RW, ANON | MM_MAP_FIXED), (int64_t)a);
-	cr_assert_eq(map(mm, a + 4 * P, 4 * P, RO, ANON | MM_MAP_FIXED), (int64_t)(a + 4 * P));
+	map_fixed(mm, a, 16 * P, RW);
+	map_fixed(mm, a + 4 * P, 4 * P, RO);
 	cr_assert_eq(mm->map_count, 3);
 	v = find_vma(mm, a + 5 * P);
 	cr_assert_eq(v->vm_start, a + 4 * P);
@@ -261,7 +265,7 @@ Test(vma, map_fixed_replaces)
 	cr_assert_eq(v->vm_next->vm_pgoff, (a + 8 * P) >> PAGE_SHIFT);
 	cr_assert_eq(mm->total_vm, 16);
 	/* mapping RW back over it merges all three again */
-	cr_assert_eq(map(mm, a + 4 * P, 4 * P, RW, ANON | MM_MAP_FIXED), (int64_t)(a + 4 * P));
+	map_fixed(mm, a + 4 * P, 4 * P, RW);
 	cr_assert_eq(mm->map_count, 1);
 	cr_assert_eq(mm->mmap->vm_end - mm->mmap->vm_start, 16 * P);
 	assert_vma_ok(mm, "fixed");
@@ -290,7 +294,7 @@ Test(vma, munmap_middle_leaves_two)
 
 	boot(NULL);
 	mm = new_mm();
-	cr_assert_eq(map(mm, a, 10 * P, RW, ANON | MM_MAP_FIXED), (int64_t)a);
+	map_fixed(mm, a, 10 * P, RW);
 	cr_assert_eq(do_munmap(&vs, mm, a + 3 * P, 2 * P, 0), 0);
 	cr_assert_eq(mm->map_count, 2);
 	lo = mm->mmap;
@@ -375,7 +379,7 @@ Test(vma, map_count_limit)
 	boot(NULL);
 	mm = new_mm();
 	/* one 3-page VMA, then alternating protections that cannot merge: 65530 VMAs */
-	cr_assert_eq(map(mm, a, 3 * P, RW, ANON | MM_MAP_FIXED), (int64_t)a);
+	map_fixed(mm, a, 3 * P, RW);
 	for (i = 1; i < 65530; i++)
 		cr_assert_eq(map(mm, a + (i + 1) * 2 * P, P, (i & 1) ? RO : RW, ANON | MM_MAP_FIXED),
 			     (int64_t)(a + (i + 1) * 2 * P), "map %u", i);
@@ -404,7 +408,7 @@ Test(vma, mprotect_split_then_merge)
 
 	boot(NULL);
 	mm = new_mm();
-	cr_assert_eq(map(mm, a, 8 * P, RW, ANON | MM_MAP_FIXED), (int64_t)a);
+	map_fixed(mm, a, 8 * P, RW);
 	cr_assert_eq(do_mprotect(&vs, mm, a + 2 * P, 3 * P, RO, 0), 0);
 	cr_assert_eq(mm->map_count, 3);
 	v = find_vma(mm, a + 2 * P);
@@ -427,8 +431,8 @@ Test(vma, mprotect_errors)
 
 	boot(NULL);
 	mm = new_mm();
-	cr_assert_eq(map(mm, a, 4 * P, RW, ANON | MM_MAP_FIXED), (int64_t)a);
-	cr_assert_eq(map(mm, a + 6 * P, 4 * P, RW, ANON | MM_MAP_FIXED), (int64_t)(a + 6 * P));
+	map_fixed(mm, a, 4 * P, RW);
+	map_fixed(mm, a + 6 * P, 4 * P, RW);
 	cr_assert_eq(do_mprotect(&vs, mm, a + 1, P, RO, 0), -EINVAL);
 	cr_assert_eq(do_mprotect(&vs, mm, a, P, 0x40, 0), -EINVAL);
 	cr_assert_eq(do_mprotect(&vs, mm, a, 0, RO, 0), 0);
@@ -457,8 +461,8 @@ Test(vma, mremap_grow_in_place_and_move)
 
 	boot(NULL);
 	mm = new_mm();
-	cr_assert_eq(map(mm, a, 4 * P, RW, ANON | MM_MAP_FIXED), (int64_t)a);
-	cr_assert_eq(map(mm, a + 8 * P, 4 * P, RO, ANON | MM_MAP_FIXED), (int64_t)(a + 8 * P));
+	map_fixed(mm, a, 4 * P, RW);
+	map_fixed(mm, a + 8 * P, 4 * P, RO);
 	/* room for 4 more pages: grows in place */
 	cr_assert_eq(do_mremap(&vs, mm, a, 4 * P, 8 * P, 0, 0, 0), (int64_t)a);
 	cr_assert_eq(find_vma(mm, a)->vm_end, a + 8 * P);
@@ -492,7 +496,7 @@ Test(vma, mremap_errors)
 
 	boot(NULL);
 	mm = new_mm();
-	cr_assert_eq(map(mm, a, 4 * P, RW, ANON | MM_MAP_FIXED), (int64_t)a);
+	map_fixed(mm, a, 4 * P, RW);
 	cr_assert_eq(do_mremap(&vs, mm, a, 4 * P, 8 * P, 4, 0, 0), -EINVAL);            /* unknown flag */
 	cr_assert_eq(do_mremap(&vs, mm, a, 4 * P, 8 * P, MM_MREMAP_FIXED, a + 64 * P, 0), -EINVAL);
 	cr_assert_eq(do_mremap(&vs, mm, a + 1, 4 * P, 8 * P, 0, 0, 0), -EINVAL);
@@ -537,7 +541,7 @@ Test(vma, brk_grow_shrink_refuse)
 	/* below start_brk: refused */
 	cr_assert_eq(do_brk(&vs, mm, base - P, 0), base + 2 * P);
 	/* a mapping 16 pages up: growth must leave one page before it */
-	cr_assert_eq(map(mm, base + 16 * P, P, RO, ANON | MM_MAP_FIXED), (int64_t)(base + 16 * P));
+	map_fixed(mm, base + 16 * P, P, RO);
 	cr_assert_eq(do_brk(&vs, mm, base + 16 * P, 0), base + 2 * P);
 	cr_assert_eq(do_brk(&vs, mm, base + 15 * P + 1, 0), base + 2 * P);
 	cr_assert_eq(do_brk(&vs, mm, base + 15 * P, 0), base + 15 * P);
@@ -560,7 +564,7 @@ Test(vma, madvise_hugepage_split_merge)
 
 	boot(NULL);
 	mm = new_mm();
-	cr_assert_eq(map(mm, a, 1024 * P, RW, ANON | MM_MAP_FIXED), (int64_t)a);
+	map_fixed(mm, a, 1024 * P, RW);
 	cr_assert_eq(do_madvise(&vs, mm, a + 512 * P, 256 * P, MM_MADV_HUGEPAGE, 0), 0);
 	cr_assert_eq(mm->map_count, 3);
 	v = find_vma(mm, a + 512 * P);
@@ -586,8 +590,8 @@ Test(vma, madvise_errors)
 
 	boot(NULL);
 	mm = new_mm();
-	cr_assert_eq(map(mm, a, 4 * P, RW, ANON | MM_MAP_FIXED), (int64_t)a);
-	cr_assert_eq(map(mm, a + 8 * P, 4 * P, RW, ANON | MM_MAP_FIXED), (int64_t)(a + 8 * P));
+	map_fixed(mm, a, 4 * P, RW);
+	map_fixed(mm, a + 8 * P, 4 * P, RW);
 	cr_assert_eq(do_madvise(&vs, mm, a, P, 99, 0), -EINVAL);
 	cr_assert_eq(do_madvise(&vs, mm, a + 1, P, MM_MADV_DONTNEED, 0), -EINVAL);
 	cr_assert_eq(do_madvise(&vs, mm, a, 0, MM_MADV_DONTNEED, 0), 0);
@@ -699,11 +703,11 @@ Test(vma, costs_counted)
 	sys = COST(COST_SYSCALL);
 	split = COST(COST_VMA_SPLIT);
 	merge = COST(COST_VMA_MERGE);
-	cr_assert_eq(map(mm, a, 8 * P, RW, ANON | MM_MAP_FIXED), (int64_t)a);
+	map_fixed(mm, a, 8 * P, RW);
 	cr_assert_eq(COST(COST_SYSCALL), sys + 1);
 	cr_assert_eq(COST(COST_VMA_SPLIT), split + 1);         /* one VMA set up */
 	cr_assert_eq(COST(COST_VMA_MERGE), merge);
-	cr_assert_eq(map(mm, a + 8 * P, 8 * P, RW, ANON | MM_MAP_FIXED), (int64_t)(a + 8 * P));
+	map_fixed(mm, a + 8 * P, 8 * P, RW);
 	cr_assert_eq(COST(COST_VMA_SPLIT), split + 1);         /* merged: nothing new */
 	cr_assert_eq(COST(COST_VMA_MERGE), merge + 1);
 	cr_assert_eq(do_mprotect(&vs, mm, a + 4 * P, 4 * P, RO, 0), 0);
@@ -729,7 +733,7 @@ Test(vma, check_names_the_broken_vma)
 	boot(NULL);
 	mm = new_mm();
 	for (unsigned i = 0; i < 16; i++)
-		cr_assert_eq(map(mm, a + i * 2 * P, P, RW, ANON | MM_MAP_FIXED), (int64_t)(a + i * 2 * P));
+		map_fixed(mm, a + i * 2 * P, P, RW);
 	assert_vma_ok(mm, "built");
 	v = find_vma(mm, a + 10 * P);
 	v->rb_subtree_gap += P;
@@ -789,7 +793,7 @@ Test(vma, munmap_frees_pages_and_tables)
 	free0 = nr_free();
 	tables0 = mm->pgtables_bytes;
 	cr_assert_eq(tables0, P);                                  /* the PGD */
-	cr_assert_eq(map(mm, a, 4ull << 20, RW, ANON | MM_MAP_FIXED), (int64_t)a);
+	map_fixed(mm, a, 4ull << 20, RW);
 	cr_assert_eq(get_mm_rss(mm), 0);
 	touch(mm, a, 4ull << 20);
 	cr_assert_eq(get_mm_rss(mm), 1024);
@@ -823,7 +827,7 @@ Test(vma, madvise_dontneed_drops_rss_keeps_vma)
 
 	boot(NULL);
 	mm = new_mm();
-	cr_assert_eq(map(mm, a, 64 * P, RW, ANON | MM_MAP_FIXED), (int64_t)a);
+	map_fixed(mm, a, 64 * P, RW);
 	touch(mm, a, 64 * P);
 	cr_assert_eq(get_mm_rss(mm), 64);
 	cr_assert_eq(do_madvise(&vs, mm, a + 16 * P, 16 * P, MM_MADV_DONTNEED, 0), 0);
@@ -842,7 +846,7 @@ Test(vma, mprotect_read_only_then_write_faults)
 
 	boot(NULL);
 	mm = new_mm();
-	cr_assert_eq(map(mm, a, 8 * P, RW, ANON | MM_MAP_FIXED), (int64_t)a);
+	map_fixed(mm, a, 8 * P, RW);
 	touch(mm, a, 8 * P);
 	cr_assert_eq(do_mprotect(&vs, mm, a, 4 * P, RO, 0), 0);
 	cr_assert_eq(mm_access(&vs, mm, a, WRITE_FAULT, 0), FAULT_SIGSEGV);
@@ -859,8 +863,8 @@ Test(vma, mremap_moves_pages)
 
 	boot(NULL);
 	mm = new_mm();
-	cr_assert_eq(map(mm, a, 8 * P, RW, ANON | MM_MAP_FIXED), (int64_t)a);
-	cr_assert_eq(map(mm, a + 8 * P, P, RO, ANON | MM_MAP_FIXED), (int64_t)(a + 8 * P));
+	map_fixed(mm, a, 8 * P, RW);
+	map_fixed(mm, a + 8 * P, P, RO);
 	touch(mm, a, 8 * P);
 	r = do_mremap(&vs, mm, a, 8 * P, 16 * P, MM_MREMAP_MAYMOVE, 0, 0);
 	cr_assert_eq(r, (int64_t)(MMAP_BASE - 16 * P));
@@ -1009,7 +1013,7 @@ Test(vma, random_against_reference, .timeout = 120)
 		if (first + n > W_PAGES)
 			n = W_PAGES - first;
 		if (op < 20) {                          /* mmap MAP_FIXED */
-			cr_assert_eq(map(mm, pg(first), n * P, prot, ANON | MM_MAP_FIXED), (int64_t)pg(first));
+			map_fixed(mm, pg(first), n * P, prot);
 			ref_set(first, n, (int8_t)prot);
 		} else if (op < 35) {                   /* mmap with or without a hint */
 			uint64_t want, hint = 0;

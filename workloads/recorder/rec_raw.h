@@ -19,6 +19,7 @@
 #ifndef MMBENCH_REC_RAW_H
 #define MMBENCH_REC_RAW_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define REC_DIR_ENV "MMBENCH_RECORD_DIR"        /* where the streams go */
@@ -94,6 +95,12 @@ typedef struct rec_short {
 #define REC_UNIT 16u                    /* a stream is a sequence of 16-byte units */
 #define REC_SHORT_PTR_BITS 48
 #define REC_SHORT_MAX_SIZE 0xffffu      /* largest size in a REC_ALLOC16 */
+
+/* Whether a unit whose first byte (its type) is type holds a rec_short_t. */
+static inline bool rec_type_is_short(uint8_t type)
+{
+	return type == REC_ALLOC16 || type == REC_FREE16;
+}
 
 _Static_assert(sizeof(rec_raw_t) == 2 * REC_UNIT, "rec_raw_t is 32 bytes on disk");
 _Static_assert(sizeof(rec_short_t) == REC_UNIT, "rec_short_t is 16 bytes on disk");

@@ -266,7 +266,7 @@ static uint32_t rec_convert(rec_thread_t *t)
 #endif
 	for (uint32_t i = 0; i < t->n; nr++) {
 		unsigned char *u = t->buf + (size_t)i * REC_UNIT;
-		if (*u == REC_ALLOC16 || *u == REC_FREE16) {
+		if (rec_type_is_short(*u)) {
 			i++;
 #if defined(__x86_64__)
 			rec_short_t *q = (rec_short_t *)u;
@@ -382,9 +382,9 @@ static int write_all(int fd, const void *buf, size_t len)
 }
 
 /* Append len bytes to the file at path (created 0644).  Returns 0 or -1. */
-static int append_file(const char *path, const void *buf, size_t len, int extra_flags)
+static int append_file(const char *path, const void *buf, size_t len)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | extra_flags, 0644);
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -1;
 	int rc = write_all(fd, buf, len);
@@ -405,7 +405,7 @@ static __attribute__((noinline)) void rec_flush(rec_thread_t *t)
 	int saved = errno;
 	uint32_t nr = rec_convert(t);
 	rec_path(path, "t.", rec_pid, t->tid, ".raw");
-	if (append_file(path, t->buf, (size_t)n * REC_UNIT, 0))
+	if (append_file(path, t->buf, (size_t)n * REC_UNIT))
 		__atomic_fetch_add(&rec_lost, nr, __ATOMIC_RELAXED);
 	t->n = 0;
 	t->last_ticks = 0;
@@ -1349,7 +1349,8 @@ static bool env_has(char *const envp[], const char *key, size_t klen)
 /*
  * The environment the new image gets: envp, plus LD_PRELOAD and
  * MMBENCH_RECORD_DIR as they were when this image started, when the program
- * dropped them (*copy is then an array to free if the exec fails).
+ * dropped them (*copy is then an array to free if the exec fails); envp
+ * itself when this image does not record (rec_env is empty).
  */
 static char *const *exec_env(char *const envp[], char ***copy)
 {
@@ -1394,10 +1395,9 @@ static void rec_before_exec(const char *path)
 		rec_raw_t recs[1 + (TRACE_MAX_STRING + REC_DATA_BYTES - 1) / REC_DATA_BYTES];
 		size_t nr = 1 + (len + REC_DATA_BYTES - 1) / REC_DATA_BYTES;
 		uint32_t pid = (uint32_t)syscall(SYS_getpid), tid = sys_gettid();
-		int cpu = sched_getcpu();
 		memset(recs, 0, nr * sizeof(recs[0]));
 		recs[0].ts = mono_ns();
-		recs[0].cpu = (uint16_t)(cpu < 0 ? 0 : cpu);
+		recs[0].cpu = (uint16_t)rec_cpu_slow();
 		recs[0].type = REC_EXEC;
 		recs[0].a0 = len;
 		for (size_t i = 1; i < nr; i++) {
@@ -1408,7 +1408,7 @@ static void rec_before_exec(const char *path)
 		}
 		char file[REC_PATH_MAX];
 		rec_path(file, "t.", pid, tid, ".raw");
-		append_file(file, recs, nr * sizeof(recs[0]), 0);
+		append_file(file, recs, nr * sizeof(recs[0]));
 		errno = saved;
 		return;
 	}
@@ -1439,7 +1439,7 @@ EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 	if (unlikely(!real_execve))
 		rec_resolve();
 	rec_before_exec(path);
-	char *const *env = rec_enabled ? exec_env(envp, &copy) : (copy = NULL, envp);
+	char *const *env = exec_env(envp, &copy);
 	int rc = real_execve(path, argv, env);
 	exec_failed(copy);
 	return rc;
@@ -1452,7 +1452,7 @@ EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 	if (unlikely(!real_execvpe))
 		rec_resolve();
 	rec_before_exec(file);
-	char *const *env = rec_enabled ? exec_env(envp, &copy) : (copy = NULL, envp);
+	char *const *env = exec_env(envp, &copy);
 	int rc = real_execvpe(file, argv, env);
 	exec_failed(copy);
 	return rc;
@@ -1477,14 +1477,18 @@ EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 	p = put_u64(put_str(path, "/proc/self/fd/"), (uint64_t)(fd < 0 ? 0 : fd));
 	*p = 0;
 	rec_before_exec(path);
-	char *const *env = rec_enabled ? exec_env(envp, &copy) : (copy = NULL, envp);
+	char *const *env = exec_env(envp, &copy);
 	int rc = real_fexecve(fd, argv, env);
 	exec_failed(copy);
 	return rc;
 }
 
-/* execl, execlp, execle: collect the variadic arguments into an argv. */
-#define EXECL_ARGV(first, ap, argv, with_env, envp) do {                         \
+/*
+ * execl, execlp, execle: collect the variadic arguments after first, up to
+ * and including the NULL, into an argv on the caller's stack; ap is left
+ * after the NULL (where execle's envp is).
+ */
+#define EXECL_ARGV(first, ap, argv) do {                                        \
 	size_t n_ = 1;                                                          \
 	va_list c_;                                                             \
 	va_copy(c_, ap);                                                        \
@@ -1495,41 +1499,38 @@ EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 	argv[0] = (char *)(first);                                              \
 	for (size_t i_ = 1; i_ <= n_; i_++)                                     \
 		argv[i_] = va_arg(ap, char *);                                  \
-	if (with_env)                                                           \
-		envp = va_arg(ap, char **);                                     \
 } while (0)
 
 EXPORT int execl(const char *path, const char *arg, ...)
 {
-	char **argv, **envp = NULL;
+	char **argv;
 	va_list ap;
 
 	va_start(ap, arg);
-	EXECL_ARGV(arg, ap, argv, 0, envp);
+	EXECL_ARGV(arg, ap, argv);
 	va_end(ap);
-	(void)envp;
 	return execve(path, argv, environ);
 }
 
 EXPORT int execlp(const char *file, const char *arg, ...)
 {
-	char **argv, **envp = NULL;
+	char **argv;
 	va_list ap;
 
 	va_start(ap, arg);
-	EXECL_ARGV(arg, ap, argv, 0, envp);
+	EXECL_ARGV(arg, ap, argv);
 	va_end(ap);
-	(void)envp;
 	return execvpe(file, argv, environ);
 }
 
 EXPORT int execle(const char *path, const char *arg, ...)
 {
-	char **argv, **envp = NULL;
+	char **argv, **envp;
 	va_list ap;
 
 	va_start(ap, arg);
-	EXECL_ARGV(arg, ap, argv, 1, envp);
+	EXECL_ARGV(arg, ap, argv);
+	envp = va_arg(ap, char **);
 	va_end(ap);
 	return execve(path, argv, envp);
 }
