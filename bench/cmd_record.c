@@ -129,13 +129,11 @@ static int shell_status(int status)
 }
 
 /*
- * Run argv with env, waiting with SIGINT/SIGQUIT ignored (as a shell does).
- * Returns the child's pid with *status its wait status, 0 when argv[0] could
- * not be executed (*status then says 127 or 126, as a shell would), or -1.
+ * Start argv with env.  Returns the child's pid; 0 when argv[0] could not
+ * be executed (*status then says 127 or 126, as a shell would); or -1.
  */
-static int run_program(char *const argv[], char *const env[], int *status)
+static int spawn_program(char *const argv[], char *const env[], int *status)
 {
-	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
 	int fds[2], e = 0;
 	pid_t pid;
 
@@ -166,14 +164,47 @@ static int run_program(char *const argv[], char *const env[], int *status)
 	while ((n = read(fds[0], &e, sizeof(e))) < 0 && errno == EINTR)
 		;
 	close(fds[0]);
+	if (n != (ssize_t)sizeof(e))
+		return (int)pid;
+	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+		;
+	return 0;
+}
+
+#define RECORD_POLL_NS 2000000L /* 2 ms between finalize steps that found nothing */
+
+/*
+ * Wait for pid with SIGINT/SIGQUIT ignored (as a shell does), its wait
+ * status into *status; meanwhile, when fin is not NULL, finalize what the
+ * program has flushed.  Returns 0, or -1 when a finalize step failed (its
+ * error is in the finalizer's err; the program was still waited for).
+ */
+static int wait_program(pid_t pid, int *status, record_finalizer_t *fin)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
+	int rc = 0;
+
 	sigemptyset(&ign.sa_mask);
 	sigaction(SIGINT, &ign, &old_int);
 	sigaction(SIGQUIT, &ign, &old_quit);
-	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
-		;
+	for (;;) {
+		pid_t w = waitpid(pid, status, fin ? WNOHANG : 0);
+		if (w == pid || (w < 0 && errno != EINTR))
+			break;
+		if (w < 0)
+			continue;       /* EINTR */
+		int64_t n = record_finalize_step(fin);
+		if (n < 0) {
+			rc = -1;
+			fin = NULL;     /* wait on; the error is reported after */
+		} else if (n == 0) {
+			struct timespec t = { 0, RECORD_POLL_NS };
+			nanosleep(&t, NULL);
+		}
+	}
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGQUIT, &old_quit, NULL);
-	return n == (ssize_t)sizeof(e) ? 0 : (int)pid;
+	return rc;
 }
 
 /* Header metadata of a recording: what ran, where and when. */
@@ -233,17 +264,38 @@ static void record_meta_init(struct record_meta *m, char *const argv[], uint64_t
 	meta_add(m, "recorder_version", REC_VERSION);
 }
 
+/* The summary line of a finalized recording, naming label (the output or a part). */
+static void print_summary(const record_finalize_stats_t *st, const char *label)
+{
+	fprintf(stderr, "mmbench record: %" PRIu64 " events from %" PRIu64 " processes (%"
+		PRIu64 " streams) -> %s", st->nr_events, st->nr_processes, st->nr_streams, label);
+	if (st->unknown_frees || st->lost_records || st->truncated_bytes)
+		fprintf(stderr, "; %" PRIu64 " unknown frees, %" PRIu64 " records lost, %" PRIu64
+			" bytes of a cut record dropped", st->unknown_frees, st->lost_records,
+			st->truncated_bytes);
+	if (st->restarted)
+		fprintf(stderr, "; finalized again after the program (a stream started late)");
+	fputc('\n', stderr);
+}
+
+static record_finalize_opts_t finalize_opts(const char *dir, const char *out,
+					    const struct record_meta *m, uint64_t origin,
+					    uint32_t root)
+{
+	return (record_finalize_opts_t){
+		.dir = dir, .out = out, .meta = m->pairs, .nr_meta = m->nr,
+		.origin_ns = origin, .root_pid = root, .touch = true,
+	};
+}
+
 /*
- * Finalize dir into out and print one summary line naming label (the output,
- * or the user level of a --kernel recording).  Returns 0 or -1.
+ * Finalize dir into out after the program (the user level of a --kernel
+ * recording) and print the summary naming label.  Returns 0 or -1.
  */
 static int finalize(const char *dir, const char *out, const char *label,
 		    const struct record_meta *m, uint64_t origin, uint32_t root)
 {
-	record_finalize_opts_t o = {
-		.dir = dir, .out = out, .meta = m->pairs, .nr_meta = m->nr,
-		.origin_ns = origin, .root_pid = root, .touch = true,
-	};
+	record_finalize_opts_t o = finalize_opts(dir, out, m, origin, root);
 	record_finalize_stats_t st;
 	trace_error_t err;
 
@@ -251,13 +303,43 @@ static int finalize(const char *dir, const char *out, const char *label,
 		cli_trace_error(&err);
 		return -1;
 	}
-	fprintf(stderr, "mmbench record: %" PRIu64 " events from %" PRIu64 " processes (%"
-		PRIu64 " streams) -> %s", st.nr_events, st.nr_processes, st.nr_streams, label);
-	if (st.unknown_frees || st.lost_records || st.truncated_bytes)
-		fprintf(stderr, "; %" PRIu64 " unknown frees, %" PRIu64 " records lost, %" PRIu64
-			" bytes of a cut record dropped", st.unknown_frees, st.lost_records,
-			st.truncated_bytes);
-	fputc('\n', stderr);
+	print_summary(&st, label);
+	return 0;
+}
+
+/*
+ * The user-level recording: run prog and finalize dir into out while it
+ * runs, the rest when it has ended.  *status gets its wait status (-1 when
+ * it was not started).  Returns 0 or -1.
+ */
+static int record_user(char *const prog[], char *const env[], const char *dir,
+		       const char *out, const struct record_meta *m, uint64_t origin,
+		       int *status)
+{
+	record_finalize_opts_t o;
+	record_finalize_stats_t st;
+	trace_error_t err;
+
+	int pid = spawn_program(prog, env, status);
+	if (pid <= 0)
+		return -1;
+	o = finalize_opts(dir, out, m, origin, (uint32_t)pid);
+	record_finalizer_t *fin = record_finalize_start(&o, &err);
+	if (!fin) {
+		wait_program(pid, status, NULL);
+		cli_trace_error(&err);
+		return -1;
+	}
+	if (wait_program(pid, status, fin)) {
+		record_finalize_cancel(fin);
+		cli_trace_error(&err);
+		return -1;
+	}
+	if (record_finalize_finish(fin, &st)) {
+		cli_trace_error(&err);
+		return -1;
+	}
+	print_summary(&st, out);
 	return 0;
 }
 
@@ -388,8 +470,7 @@ int cmd_record(int argc, char **argv)
 		if (!record_kernel(prog, env, tmp, out, user, &meta, origin, &status))
 			rc = EXIT_OK;
 	} else {
-		int pid = run_program(prog, env, &status);
-		if (pid > 0 && !finalize(tmp, out, out, &meta, origin, (uint32_t)pid))
+		if (!record_user(prog, env, tmp, out, &meta, origin, &status))
 			rc = EXIT_OK;
 	}
 	if (status != -1 && (rc == EXIT_OK || !WIFEXITED(status) || WEXITSTATUS(status)))

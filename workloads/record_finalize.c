@@ -21,6 +21,7 @@
 
 #include <uthash.h>
 
+#include "bench/clock.h"
 #include "workloads/record_finalize.h"
 #include "workloads/recorder/rec_raw.h"
 
@@ -33,15 +34,19 @@ typedef struct stream {
 	char path[512];                 /* DIR/t.<pid>.<tid>.raw */
 	uint32_t pid;                   /* from the file name */
 	uint32_t tid;                   /* from the file name */
+	uint64_t key;                   /* pid << 32 | tid: the merge's order among equal times */
 	struct proc *proc;              /* its process, once known */
-	const unsigned char *raw;       /* the mapped records */
-	size_t nr;                      /* whole REC_UNIT units */
+	const unsigned char *raw;       /* unit 0 of the file (mapped from map_off on) */
+	size_t size;                    /* bytes of the file seen */
+	size_t nr;                      /* whole REC_UNIT units in size */
 	size_t pos;                     /* next unit to read */
 	size_t nr_read;                 /* records read */
-	void *map;                      /* mmap of the file, map_len bytes */
-	size_t map_len;
+	void *map;                      /* mmap of the file from map_off, map_len bytes */
+	size_t map_off, map_len;
 	uint64_t raw_ts;                /* ns, the last record's own time (short ones count from it) */
-	uint64_t last_ts;               /* ns, for the monotonic clamp */
+	uint64_t last_ts;               /* ns, for the monotonic clamp; a lower bound of what comes */
+	bool ended;                     /* REC_END or the thread's EXIT read: nothing more is due */
+	bool hit_end;                   /* the item being read ran into the end of what is there */
 	/* the current item */
 	bool has;                       /* an item is ready */
 	rec_raw_t cur;                  /* its record (ts clamped) */
@@ -51,6 +56,7 @@ typedef struct stream {
 	bool start;                     /* an image start without a recorded exec */
 	char str[TRACE_MAX_STRING];     /* EXEC path */
 	uint32_t str_len;               /* bytes */
+	UT_hash_handle hh;              /* fin_t.by_key */
 } stream_t;
 
 /*
@@ -69,14 +75,16 @@ typedef struct ptr_slot {
 
 typedef struct ptr_map {
 	ptr_slot_t *slots;              /* cap slots, or NULL */
-	size_t cap;                     /* a power of two */
+	size_t cap;                     /* a power of two, at least 1024 */
 	size_t nr;                      /* used slots */
+	bool windows;                   /* keys are pointers: ptr_home() by page windows */
 } ptr_map_t;
 
 typedef struct proc {
 	uint32_t pid;                   /* key */
 	ptr_map_t live;                 /* live pointers of this address space */
 	ptr_map_t touched;              /* pages (vpn + 1) written since mapped: the touch model */
+	uint64_t last_touched;          /* a page (vpn + 1) in touched, or 0: most allocations fall on the last one's page */
 	bool announced;                 /* a FORK named it */
 	uint64_t first_ts;              /* ns, its first record */
 	UT_hash_handle hh;
@@ -88,15 +96,21 @@ typedef struct file_entry {
 	UT_hash_handle hh;
 } file_entry_t;
 
-typedef struct fin {
+typedef struct record_finalizer {
 	const record_finalize_opts_t *o;
-	trace_writer_t *w;
+	trace_writer_t *w;              /* open once the origin is known */
 	trace_error_t *err;
 	record_finalize_stats_t st;
-	stream_t *streams;
-	size_t nr_streams;
-	size_t *heap;                   /* stream indices, min-heap on (ts, index) */
+	stream_t **streams;             /* every stream found, in the order found */
+	size_t nr_streams, cap_streams;
+	stream_t *by_key;               /* the same, by key */
+	stream_t **heap;                /* streams with an item: min-heap on (ts, key) */
 	size_t heap_len;
+	bool streaming;                 /* finalizing while the program runs */
+	bool final;                     /* every stream is complete: the end of a file is its end */
+	bool restart;                   /* written too early: start over at the end */
+	bool any;                       /* an item was written: last_ts, last_key are its */
+	uint64_t last_ts, last_key;
 	proc_t *procs;                  /* by pid */
 	proc_t *last_proc;              /* cache of the last lookup */
 	file_entry_t *files;
@@ -115,30 +129,38 @@ static int fin_error(fin_t *f, const char *file, uint64_t rec, uint64_t off,
 
 /* ---------------------------------------------------------------- streams */
 
-static int stream_open(fin_t *f, stream_t *s)
+/*
+ * Map what is new in s's file: from the page of the next unit to the end
+ * of the file as it is now (the part already read is not mapped again).
+ * Returns 0 or -1.
+ */
+static int stream_map(fin_t *f, stream_t *s)
 {
-	int fd = open(s->path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
 
-	if (fd < 0 || fstat(fd, &st)) {
+	if (stat(s->path, &st))
+		return fin_error(f, s->path, TRACE_NO_EVENT, 0, strerror(errno));
+	size_t size = (size_t)st.st_size;
+	if (size <= s->size)
+		return 0;
+	size_t off = s->pos * REC_UNIT & ~(size_t)4095, len = size - off;
+	int fd = open(s->path, O_RDONLY | O_CLOEXEC);
+	void *map = fd < 0 ? MAP_FAILED : mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, (off_t)off);
+	if (map == MAP_FAILED) {
+		int e = errno;
 		if (fd >= 0)
 			close(fd);
-		return fin_error(f, s->path, TRACE_NO_EVENT, 0, strerror(errno));
-	}
-	size_t len = (size_t)st.st_size;
-	f->st.truncated_bytes += len % REC_UNIT;
-	s->nr = len / REC_UNIT;
-	if (s->nr) {
-		s->map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (s->map == MAP_FAILED) {
-			s->map = NULL;
-			close(fd);
-			return fin_error(f, s->path, TRACE_NO_EVENT, 0, strerror(errno));
-		}
-		s->map_len = len;
-		s->raw = s->map;
+		return fin_error(f, s->path, TRACE_NO_EVENT, 0, strerror(e));
 	}
 	close(fd);
+	if (s->map)
+		munmap(s->map, s->map_len);
+	s->map = map;
+	s->map_off = off;
+	s->map_len = len;
+	s->raw = (const unsigned char *)map - off;      /* only units from off on are read */
+	s->size = size;
+	s->nr = size / REC_UNIT;
 	return 0;
 }
 
@@ -148,10 +170,14 @@ static inline uint8_t stream_type(const stream_t *s)
 	return s->raw[s->pos * REC_UNIT];
 }
 
-/* The full REC_DATA slot at s->pos, or NULL (another record, or the end). */
-static const rec_raw_t *stream_data(const stream_t *s)
+/* The full REC_DATA slot at s->pos, or NULL (another record, or the end: hit_end). */
+static const rec_raw_t *stream_data(stream_t *s)
 {
-	if (s->pos + 2 > s->nr || stream_type(s) != REC_DATA)
+	if (s->pos + 2 > s->nr) {
+		s->hit_end = true;
+		return NULL;
+	}
+	if (stream_type(s) != REC_DATA)
 		return NULL;
 	return (const rec_raw_t *)(s->raw + s->pos * REC_UNIT);
 }
@@ -186,19 +212,20 @@ static void stream_args(stream_t *s, unsigned nr)
 	}
 }
 
-/* Skip a record's REC_DATA string. */
-static void stream_skip_string(stream_t *s)
+/* Skip a record's REC_DATA string of len bytes. */
+static void stream_skip_string(stream_t *s, uint64_t len)
 {
-	while (stream_data(s))
+	for (uint64_t n = 0; n < len && stream_data(s); n += REC_DATA_BYTES)
 		s->pos += 2;
 }
 
 /*
  * Read the record at s->pos into *r (a short one widened to a full record
  * with its absolute time) and step over it.  Returns false at the end; a
- * full record cut short by the end of the file is counted as truncated.
+ * full record cut short by the end of a complete file is counted as
+ * truncated, by the end of a growing one waits (hit_end).
  */
-static bool stream_read(fin_t *f, stream_t *s, rec_raw_t *r)
+static inline bool stream_read(fin_t *f, stream_t *s, rec_raw_t *r)
 {
 	if (s->pos >= s->nr)
 		return false;
@@ -214,6 +241,9 @@ static bool stream_read(fin_t *f, stream_t *s, rec_raw_t *r)
 		r->a1 = q->type == REC_ALLOC16 ? q->ptr_size >> REC_SHORT_PTR_BITS : 0;
 		s->pos++;
 	} else if (s->pos + 2 > s->nr) {
+		s->hit_end = true;
+		if (!f->final)
+			return false;
 		f->st.truncated_bytes += REC_UNIT;      /* half a full record */
 		s->pos = s->nr;
 		return false;
@@ -226,7 +256,12 @@ static bool stream_read(fin_t *f, stream_t *s, rec_raw_t *r)
 	return true;
 }
 
-/* Make the next item current.  Returns 0 (s->has says whether there is one) or -1. */
+/*
+ * Make the next item current.  Returns 0 (s->has says whether there is
+ * one) or -1.  Before the streams are final, an item not all there yet
+ * (its record, arguments or string cut by the end of the file as it is)
+ * is left unread for the next call, and s->last_ts becomes its time.
+ */
 static int stream_advance(fin_t *f, stream_t *s)
 {
 	rec_raw_t r;
@@ -234,11 +269,13 @@ static int stream_advance(fin_t *f, stream_t *s)
 	s->has = false;
 	for (;;) {
 		size_t off = s->pos * REC_UNIT, idx = s->nr_read;
+		uint64_t raw_ts = s->raw_ts;
+		s->hit_end = false;
 		if (!stream_read(f, s, &r))
 			return 0;
 		s->nr_read++;
-		f->st.nr_records++;
 		if (r.type == REC_DATA) {
+			f->st.nr_records++;
 			f->st.stray_data++;     /* its record was cut off by a signal */
 			continue;
 		}
@@ -257,23 +294,43 @@ static int stream_advance(fin_t *f, stream_t *s)
 			return fin_error(f, s->path, idx, off,
 					 "path longer than 4096 bytes in a recorder stream");
 		}
+		size_t nr_read = 1;
+		bool failed_exec = false;
 		if (r.type == REC_REALLOC || r.type == REC_MREMAP)
 			stream_args(s, 1);
 		else if (r.type == REC_MMAP)
 			stream_args(s, 2);
 		if (r.type == REC_EXEC) {
 			stream_string(s, r.a0);
-			if (s->pos < s->nr && stream_type(s) != REC_START)
-				continue;       /* the exec failed: the old image went on */
 			rec_raw_t st;
-			if (stream_read(f, s, &st)) {   /* the new image's start confirms it */
-				s->nr_read++;
-				stream_skip_string(s);
+			if (s->pos >= s->nr)
+				s->hit_end = true;      /* a START may follow */
+			else if (stream_type(s) != REC_START)
+				failed_exec = true;     /* the old image went on */
+			else if (stream_read(f, s, &st)) {     /* the new image's start confirms it */
+				nr_read++;
+				stream_skip_string(s, st.a1);
 			}
 		} else if (r.type == REC_START) {
 			stream_string(s, r.a1);
 			s->start = true;
 		}
+		if (s->hit_end && !f->final) {
+			s->pos = off / REC_UNIT;        /* not all there: read it again later */
+			s->nr_read = idx;
+			s->raw_ts = raw_ts;
+			return 0;
+		}
+		s->nr_read += nr_read - 1;
+		f->st.nr_records += nr_read;
+		if (r.type == REC_END) {
+			s->ended = true;
+			continue;
+		}
+		if (failed_exec)
+			continue;
+		if (r.type == REC_EXIT && (r.x & TRACE_EXIT_THREAD))
+			s->ended = true;
 		s->cur = r;
 		s->cur_idx = idx;
 		s->cur_off = off;
@@ -282,28 +339,68 @@ static int stream_advance(fin_t *f, stream_t *s)
 	}
 }
 
-static bool heap_less(const fin_t *f, size_t a, size_t b)
+/*
+ * stream_advance() for the common case, a short record next: true when it
+ * made it the current item (the same item stream_advance() would make),
+ * false when stream_advance() must.
+ */
+static inline bool stream_advance_short(fin_t *f, stream_t *s)
 {
-	uint64_t ta = f->streams[a].cur.ts, tb = f->streams[b].cur.ts;
+	if (s->pos >= s->nr)
+		return false;
+	const rec_short_t *q = (const rec_short_t *)(s->raw + s->pos * REC_UNIT);
+	if (!rec_type_is_short(q->type))
+		return false;
+	uint64_t ts = s->raw_ts + q->dts;
+	s->raw_ts = ts;
+	if (ts < s->last_ts)
+		ts = s->last_ts;
+	s->last_ts = ts;
+	s->cur.type = q->type == REC_ALLOC16 ? REC_ALLOC : REC_FREE;
+	s->cur.func = q->func;
+	s->cur.cpu = q->cpu;
+	s->cur.x = 0;
+	s->cur.ts = ts;
+	s->cur.a0 = q->ptr_size & ((1ull << REC_SHORT_PTR_BITS) - 1);
+	s->cur.a1 = q->type == REC_ALLOC16 ? q->ptr_size >> REC_SHORT_PTR_BITS : 0;
+	s->cur_idx = s->nr_read++;
+	s->cur_off = s->pos * REC_UNIT;
+	s->pos++;
+	s->start = false;
+	f->st.nr_records++;
+	return true;
+}
 
-	return ta < tb || (ta == tb && a < b);
+static inline bool heap_less(const stream_t *a, const stream_t *b)
+{
+	return a->cur.ts < b->cur.ts || (a->cur.ts == b->cur.ts && a->key < b->key);
 }
 
 static void heap_down(fin_t *f, size_t i)
 {
 	for (;;) {
 		size_t l = 2 * i + 1, m = i;
-		if (l < f->heap_len && heap_less(f, f->heap[l], f->heap[m]))
+		if (l < f->heap_len && heap_less(f->heap[l], f->heap[m]))
 			m = l;
-		if (l + 1 < f->heap_len && heap_less(f, f->heap[l + 1], f->heap[m]))
+		if (l + 1 < f->heap_len && heap_less(f->heap[l + 1], f->heap[m]))
 			m = l + 1;
 		if (m == i)
 			return;
-		size_t t = f->heap[i];
+		stream_t *t = f->heap[i];
 		f->heap[i] = f->heap[m];
 		f->heap[m] = t;
 		i = m;
 	}
+}
+
+/* Add s (which has an item) to the heap; there is room for every stream. */
+static void heap_push(fin_t *f, stream_t *s)
+{
+	size_t i = f->heap_len++;
+
+	for (; i && heap_less(s, f->heap[(i - 1) / 2]); i = (i - 1) / 2)
+		f->heap[i] = f->heap[(i - 1) / 2];
+	f->heap[i] = s;
 }
 
 /* ---------------------------------------------------------------- ids */
@@ -321,6 +418,7 @@ static proc_t *proc_get(fin_t *f, uint32_t pid)
 			return NULL;
 		p->pid = pid;
 		p->first_ts = UINT64_MAX;
+		p->live.windows = true;
 		HASH_ADD(hh, f->procs, pid, sizeof(pid), p);
 		f->st.nr_processes++;
 	}
@@ -354,10 +452,24 @@ static int id_release(fin_t *f, uint32_t id)
 	return 0;
 }
 
-static size_t ptr_home(const ptr_map_t *m, uint64_t ptr)
+/*
+ * The home slot of ptr: a window of PTR_WINDOW slots chosen by Fibonacci
+ * hashing of ptr's page, and in it the slot of ptr's 16-byte offset in the
+ * page.  Objects of one page, which a program allocates and frees close
+ * together in time, so share a few cache lines of the table instead of
+ * costing a cache miss each; pages are spread as evenly as by hashing the
+ * whole pointer.
+ */
+#define PTR_WINDOW_SHIFT 8
+static inline size_t ptr_home(const ptr_map_t *m, uint64_t ptr)
 {
-	/* Fibonacci hashing: the product's top log2(cap) bits */
-	return (size_t)((ptr * 0x9e3779b97f4a7c15ull) >> (64 - __builtin_ctzll(m->cap)));
+	unsigned bits = (unsigned)__builtin_ctzll(m->cap);
+
+	if (!m->windows)        /* other keys: Fibonacci hashing of the whole key */
+		return (size_t)((ptr * 0x9e3779b97f4a7c15ull) >> (64 - bits));
+	size_t page = (size_t)(((ptr >> 12) * 0x9e3779b97f4a7c15ull) >> (64 - bits));
+	return (page & ~(size_t)((1u << PTR_WINDOW_SHIFT) - 1)) |
+	       (size_t)((ptr >> 4) & ((1u << PTR_WINDOW_SHIFT) - 1));
 }
 
 /* The slot holding ptr, or NULL. */
@@ -403,7 +515,7 @@ static void ptr_slots_free(ptr_slot_t *slots, size_t cap)
 static int ptr_insert(ptr_map_t *m, uint64_t ptr, uint32_t id)
 {
 	if ((m->nr + 1) * 4 > m->cap * 3) {
-		ptr_map_t n = { NULL, m->cap ? 2 * m->cap : 1024, 0 };
+		ptr_map_t n = { NULL, m->cap ? 2 * m->cap : 1024, 0, m->windows };
 		n.slots = ptr_slots_new(n.cap);
 		if (!n.slots)
 			return -1;
@@ -564,16 +676,20 @@ static bool func_valid(uint8_t type, uint8_t func)
  */
 static int fin_touch(fin_t *f, proc_t *p, const trace_event_t *like, uint64_t ptr, uint64_t size)
 {
-	trace_event_t ev = *like;
+	trace_event_t ev;
 	uint64_t first = ptr >> FIN_PAGE_SHIFT, last;
 
 	if (!size || !f->o->touch)
 		return 0;
 	last = (ptr + size - 1) >> FIN_PAGE_SHIFT;
+	if (first == last && first + 1 == p->last_touched)
+		return 0;
+	ev = *like;
 	memset(&ev.access, 0, sizeof(ev.access));
 	ev.type = TRACE_ACCESS;
 	ev.access.flags = TRACE_FAULT_WRITE | TRACE_FAULT_USER | TRACE_ACCESS_TOUCH;
 	for (uint64_t vpn = first; vpn <= last; vpn++) {
+		p->last_touched = vpn + 1;
 		if (ptr_find(&p->touched, vpn + 1))
 			continue;
 		if (ptr_insert(&p->touched, vpn + 1, 0))
@@ -593,6 +709,7 @@ static void fin_untouch(proc_t *p, uint64_t addr, uint64_t len)
 
 	if (!len || !p->touched.nr)
 		return;
+	p->last_touched = 0;
 	if (last - first < p->touched.cap) {
 		for (uint64_t vpn = first; vpn <= last; vpn++) {
 			ptr_slot_t *s = ptr_find(&p->touched, vpn + 1);
@@ -747,6 +864,7 @@ static int fin_emit(fin_t *f, stream_t *s)
 	case REC_START:
 		proc_drop_live(&p->live);
 		proc_drop_live(&p->touched);
+		p->last_touched = 0;
 		if (s->start && !p->announced && s->pid != f->st.root_pid) {
 			uint32_t ppid = (uint32_t)r->a0;
 			proc_t *pp;
@@ -1055,17 +1173,11 @@ out:
 
 /* ---------------------------------------------------------------- driver */
 
-static int stream_cmp(const void *a, const void *b)
-{
-	return strcmp(((const stream_t *)a)->path, ((const stream_t *)b)->path);
-}
-
-/* Find and open every t.<pid>.<tid>.raw of the directory. */
+/* Add every t.<pid>.<tid>.raw of the directory not known yet.  Returns 0 or -1. */
 static int fin_scan(fin_t *f)
 {
 	DIR *d = opendir(f->o->dir);
 	struct dirent *de;
-	size_t cap = 0;
 
 	if (!d)
 		return fin_error(f, f->o->dir, TRACE_NO_EVENT, 0, strerror(errno));
@@ -1075,30 +1187,106 @@ static int fin_scan(fin_t *f)
 		if (sscanf(de->d_name, "t.%u.%u.raw%n", &pid, &tid, &end) != 2 ||
 		    de->d_name[end] != 0 || end == 0)
 			continue;
-		if (f->nr_streams == cap) {
-			cap = cap ? 2 * cap : 16;
-			stream_t *n = realloc(f->streams, cap * sizeof(*n));
-			if (!n) {
+		uint64_t key = (uint64_t)pid << 32 | tid;
+		stream_t *s;
+		HASH_FIND(hh, f->by_key, &key, sizeof(key), s);
+		if (s)
+			continue;
+		if (f->nr_streams == f->cap_streams) {
+			size_t cap = f->cap_streams ? 2 * f->cap_streams : 16;
+			stream_t **n = realloc(f->streams, cap * sizeof(*n));
+			stream_t **h = realloc(f->heap, cap * sizeof(*h));
+			if (n)
+				f->streams = n;
+			if (h)
+				f->heap = h;
+			if (!n || !h) {
 				closedir(d);
 				return oom(f);
 			}
-			f->streams = n;
+			f->cap_streams = cap;
 		}
-		stream_t *s = &f->streams[f->nr_streams++];
-		memset(s, 0, sizeof(*s));
+		if (!(s = calloc(1, sizeof(*s)))) {
+			closedir(d);
+			return oom(f);
+		}
 		snprintf(s->path, sizeof(s->path), "%s/%s", f->o->dir, de->d_name);
 		s->pid = pid;
 		s->tid = tid;
+		s->key = key;
+		f->streams[f->nr_streams++] = s;
+		HASH_ADD(hh, f->by_key, key, sizeof(key), s);
 	}
 	closedir(d);
-	if (!f->nr_streams)
-		return fin_error(f, f->o->dir, TRACE_NO_EVENT, 0,
-				 "no recorded streams (t.PID.TID.raw): was the recorder loaded?");
-	qsort(f->streams, f->nr_streams, sizeof(*f->streams), stream_cmp);
 	f->st.nr_streams = f->nr_streams;
-	for (size_t i = 0; i < f->nr_streams; i++)
-		if (stream_open(f, &f->streams[i]))
+	return 0;
+}
+
+/* Open the writer with the header metadata, once the origin is known. */
+static int fin_open(fin_t *f)
+{
+	const record_finalize_opts_t *o = f->o;
+	trace_meta_t meta[TRACE_MAX_META];
+	size_t nr_meta = 0;
+	char origin[32];
+	bool has_origin = false, has_version = false;
+
+	for (size_t i = 0; i < o->nr_meta && nr_meta < TRACE_MAX_META - 2; i++) {
+		meta[nr_meta++] = o->meta[i];
+		has_origin |= !strcmp(o->meta[i].key, "clock_monotonic_origin_ns");
+		has_version |= !strcmp(o->meta[i].key, "recorder_version");
+	}
+	snprintf(origin, sizeof(origin), "%" PRIu64, f->st.origin_ns);
+	if (!has_origin)
+		meta[nr_meta++] = (trace_meta_t){ "clock_monotonic_origin_ns", origin };
+	if (!has_version)
+		meta[nr_meta++] = (trace_meta_t){ "recorder_version", REC_VERSION };
+	f->w = trace_writer_open(o->out, meta, nr_meta, NULL, f->err);
+	return f->w ? 0 : -1;
+}
+
+/*
+ * s has a new item: to the heap.  When it is older than what was written
+ * (a stream that showed up late), the merge can no longer be the one a
+ * complete directory gives: the finalizer starts over at the end.
+ */
+static void fin_ready(fin_t *f, stream_t *s)
+{
+	if (f->any && (s->cur.ts < f->last_ts || (s->cur.ts == f->last_ts && s->key < f->last_key)))
+		f->restart = true;
+	heap_push(f, s);
+}
+
+/*
+ * Write items in (ts, key) order while the oldest is older than bound (all
+ * of them when final); a stream that runs dry lowers the bound to its last
+ * time, before which it may still have items to come.  Returns 0 or -1.
+ */
+static int fin_merge(fin_t *f, uint64_t bound)
+{
+	while (f->heap_len) {
+		stream_t *s = f->heap[0];
+		if (!f->final && s->cur.ts >= bound)
+			break;
+		stream_prefetch(s);
+		if (fin_emit(f, s))
 			return -1;
+		f->any = true;
+		f->last_ts = s->cur.ts;
+		f->last_key = s->key;
+		if (!stream_advance_short(f, s) && stream_advance(f, s))
+			return -1;
+		if (!s->has && !f->final && !s->ended &&
+		    (stream_map(f, s) || stream_advance(f, s)))
+			return -1;      /* dry: what was flushed since it was mapped */
+		if (!s->has) {
+			f->heap[0] = f->heap[--f->heap_len];
+			if (!s->ended && s->last_ts < bound)
+				bound = s->last_ts;
+		}
+		if (f->heap_len > 1)
+			heap_down(f, 0);
+	}
 	return 0;
 }
 
@@ -1107,9 +1295,12 @@ static void fin_free(fin_t *f)
 	proc_t *p, *pt;
 	file_entry_t *e, *et;
 
-	for (size_t i = 0; i < f->nr_streams; i++)
-		if (f->streams[i].map)
-			munmap(f->streams[i].map, f->streams[i].map_len);
+	HASH_CLEAR(hh, f->by_key);
+	for (size_t i = 0; i < f->nr_streams; i++) {
+		if (f->streams[i]->map)
+			munmap(f->streams[i]->map, f->streams[i]->map_len);
+		free(f->streams[i]);
+	}
 	free(f->streams);
 	free(f->heap);
 	HASH_ITER(hh, f->procs, p, pt) {
@@ -1125,81 +1316,157 @@ static void fin_free(fin_t *f)
 	free(f->free_ids);
 }
 
+/* Forget everything read and written: the state record_finalize_start() makes. */
+static void fin_reset(fin_t *f)
+{
+	const record_finalize_opts_t *o = f->o;
+	trace_error_t *err = f->err;
+
+	trace_writer_abort(f->w);
+	fin_free(f);
+	memset(f, 0, sizeof(*f));
+	f->o = o;
+	f->err = err;
+	f->st.origin_ns = o->origin_ns;
+	f->st.root_pid = o->root_pid;
+}
+
+static fin_t *fin_start(const record_finalize_opts_t *o, trace_error_t *err, bool streaming)
+{
+	fin_t *f = calloc(1, sizeof(*f));
+
+	if (!f) {
+		trace_error_set(err, o->out, TRACE_NO_EVENT, 0, "out of memory");
+		return NULL;
+	}
+	f->o = o;
+	f->err = err;
+	f->st.origin_ns = o->origin_ns;
+	f->st.root_pid = o->root_pid;
+	f->streaming = streaming;
+	if (streaming && fin_open(f)) {
+		free(f);
+		return NULL;
+	}
+	return f;
+}
+
+record_finalizer_t *record_finalize_start(const record_finalize_opts_t *o, trace_error_t *err)
+{
+	return fin_start(o, err, o->origin_ns && o->root_pid);
+}
+
+int64_t record_finalize_step(record_finalizer_t *f)
+{
+	uint64_t events = f->st.nr_events;
+
+	if (!f->streaming || f->restart)
+		return 0;
+	uint64_t now = clock_mono_ns(), lag = f->o->lag_ns ? f->o->lag_ns : RECORD_FINALIZE_LAG_NS;
+	uint64_t bound = now > lag ? now - lag : 0;
+	if (fin_scan(f))
+		return -1;
+	for (size_t i = 0; i < f->nr_streams; i++) {
+		stream_t *s = f->streams[i];
+		if (s->has || s->ended)
+			continue;
+		if (stream_map(f, s) || stream_advance(f, s))
+			return -1;
+		if (s->has)
+			fin_ready(f, s);
+		else if (!s->ended && s->last_ts < bound)
+			bound = s->last_ts;     /* it may still hold older items */
+	}
+	if (!f->restart && fin_merge(f, bound))
+		return -1;
+	f->st.nr_streamed = f->st.nr_events;
+	return (int64_t)(f->st.nr_events - events);
+}
+
+/* Everything from the start, the directory complete: the batch finalize. */
+static int fin_final(fin_t *f)
+{
+	f->final = true;
+	if (fin_scan(f))
+		return -1;
+	if (!f->nr_streams)
+		return fin_error(f, f->o->dir, TRACE_NO_EVENT, 0,
+				 "no recorded streams (t.PID.TID.raw): was the recorder loaded?");
+	for (size_t i = 0; i < f->nr_streams; i++)
+		if (stream_map(f, f->streams[i]))
+			return -1;
+	if (!f->w) {
+		/* origin and root: the earliest first record unless given */
+		uint64_t first = UINT64_MAX;
+		uint32_t root = 0;
+		for (size_t i = 0; i < f->nr_streams; i++) {
+			stream_t *s = f->streams[i];
+			const rec_raw_t *r0 = (const rec_raw_t *)s->raw;
+			if (s->nr >= 2 && !rec_type_is_short(r0->type) && r0->ts < first) {
+				first = r0->ts;
+				root = s->pid;
+			}
+		}
+		if (!f->st.origin_ns)
+			f->st.origin_ns = first == UINT64_MAX ? 0 : first;
+		if (!f->st.root_pid)
+			f->st.root_pid = root;
+		if (fin_open(f))
+			return -1;
+	}
+	for (size_t i = 0; i < f->nr_streams; i++) {
+		stream_t *s = f->streams[i];
+		f->st.truncated_bytes += s->size % REC_UNIT;
+		if (s->has)
+			continue;
+		if (stream_advance(f, s))
+			return -1;
+		if (s->has)
+			fin_ready(f, s);
+	}
+	if (f->restart)
+		return 0;
+	return fin_merge(f, UINT64_MAX);
+}
+
+int record_finalize_finish(record_finalizer_t *f, record_finalize_stats_t *stats)
+{
+	int rc = fin_final(f);
+
+	if (!rc && f->restart) {
+		uint64_t streamed = f->st.nr_streamed;
+		fin_reset(f);
+		f->st.nr_streamed = streamed;
+		f->st.restarted = true;
+		rc = fin_final(f);
+	}
+	if (!rc)
+		rc = fin_trailer(f);
+	if (!rc) {
+		rc = trace_writer_close(f->w, f->err);
+		f->w = NULL;
+	}
+	trace_writer_abort(f->w);
+	if (stats)
+		*stats = f->st;
+	fin_free(f);
+	free(f);
+	return rc;
+}
+
+void record_finalize_cancel(record_finalizer_t *f)
+{
+	if (!f)
+		return;
+	trace_writer_abort(f->w);
+	fin_free(f);
+	free(f);
+}
+
 int record_finalize(const record_finalize_opts_t *o, record_finalize_stats_t *stats,
 		    trace_error_t *err)
 {
-	fin_t f;
-	int rc = -1;
+	fin_t *f = fin_start(o, err, false);
 
-	memset(&f, 0, sizeof(f));
-	f.o = o;
-	f.err = err;
-	if (fin_scan(&f))
-		goto out;
-	/* origin and root: the earliest first record unless given */
-	uint64_t first = UINT64_MAX;
-	uint32_t root = 0;
-	for (size_t i = 0; i < f.nr_streams; i++) {
-		stream_t *s = &f.streams[i];
-		const rec_raw_t *r0 = (const rec_raw_t *)s->raw;
-		if (s->nr >= 2 && !rec_type_is_short(r0->type) && r0->ts < first) {
-			first = r0->ts;
-			root = s->pid;
-		}
-	}
-	f.st.origin_ns = o->origin_ns ? o->origin_ns : (first == UINT64_MAX ? 0 : first);
-	f.st.root_pid = o->root_pid ? o->root_pid : root;
-
-	trace_meta_t meta[TRACE_MAX_META];
-	size_t nr_meta = 0;
-	char origin[32];
-	bool has_origin = false, has_version = false;
-	for (size_t i = 0; i < o->nr_meta && nr_meta < TRACE_MAX_META - 2; i++) {
-		meta[nr_meta++] = o->meta[i];
-		has_origin |= !strcmp(o->meta[i].key, "clock_monotonic_origin_ns");
-		has_version |= !strcmp(o->meta[i].key, "recorder_version");
-	}
-	snprintf(origin, sizeof(origin), "%" PRIu64, f.st.origin_ns);
-	if (!has_origin)
-		meta[nr_meta++] = (trace_meta_t){ "clock_monotonic_origin_ns", origin };
-	if (!has_version)
-		meta[nr_meta++] = (trace_meta_t){ "recorder_version", REC_VERSION };
-	f.w = trace_writer_open(o->out, meta, nr_meta, NULL, err);
-	if (!f.w)
-		goto out;
-
-	f.heap = malloc(f.nr_streams * sizeof(*f.heap));
-	if (!f.heap) {
-		oom(&f);
-		goto abort;
-	}
-	for (size_t i = 0; i < f.nr_streams; i++) {
-		if (stream_advance(&f, &f.streams[i]))
-			goto abort;
-		if (f.streams[i].has)
-			f.heap[f.heap_len++] = i;
-	}
-	for (size_t i = f.heap_len; i-- > 0;)
-		heap_down(&f, i);
-	while (f.heap_len) {
-		stream_t *s = &f.streams[f.heap[0]];
-		stream_prefetch(s);
-		if (fin_emit(&f, s) || stream_advance(&f, s))
-			goto abort;
-		if (!s->has)
-			f.heap[0] = f.heap[--f.heap_len];
-		heap_down(&f, 0);
-	}
-	if (fin_trailer(&f))
-		goto abort;
-	rc = trace_writer_close(f.w, err);
-	f.w = NULL;
-	goto out;
-abort:
-	trace_writer_abort(f.w);
-out:
-	if (stats)
-		*stats = f.st;
-	fin_free(&f);
-	return rc;
+	return f ? record_finalize_finish(f, stats) : -1;
 }

@@ -57,7 +57,15 @@ typedef struct record_finalize_opts {
 	uint64_t origin_ns;             /* CLOCK_MONOTONIC ns of ts 0; 0 = earliest record */
 	uint32_t root_pid;              /* the recorded command's pid; 0 = earliest process */
 	bool touch;                     /* derive touch accesses from allocations (TRACE_ACCESS_TOUCH) */
+	uint64_t lag_ns;                /* streaming: how far behind now it writes; 0 = RECORD_FINALIZE_LAG_NS */
 } record_finalize_opts_t;
+
+/*
+ * While streaming, only records older than now - lag are written: a thread
+ * or process that has just started flushes its first record at once, so
+ * its stream is known within this time of its first record (record_finalize_start).
+ */
+#define RECORD_FINALIZE_LAG_NS 20000000ull      /* 20 ms */
 
 typedef struct record_finalize_stats {
 	uint64_t nr_records;            /* raw records read */
@@ -72,7 +80,11 @@ typedef struct record_finalize_stats {
 	uint64_t touch_events;          /* ACCESS events the touch model derived from allocations */
 	uint64_t origin_ns;             /* the origin used */
 	uint32_t root_pid;              /* the root process */
+	uint64_t nr_streamed;           /* events written by record_finalize_step() (while the program ran) */
+	bool restarted;                 /* streaming gave up (a stream showed up late): all done again at the end */
 } record_finalize_stats_t;
+
+typedef struct record_finalizer record_finalizer_t;
 
 /*
  * Finalize the recording in o->dir into the trace o->out.  stats may be NULL.
@@ -83,6 +95,34 @@ typedef struct record_finalize_stats {
  */
 int record_finalize(const record_finalize_opts_t *o, record_finalize_stats_t *stats,
 		    trace_error_t *err);
+
+/*
+ * Finalize while the recorded program still runs, so that little is left
+ * when it ends; the trace is byte for byte the one record_finalize() makes
+ * of the complete directory.
+ *
+ * record_finalize_start() opens the output (o and err must outlive the
+ * finalizer); it returns NULL with *err set on failure.  Streaming needs
+ * o->origin_ns and o->root_pid; without them step() does nothing and
+ * finish() does all the work.
+ *
+ * record_finalize_step() (call it every few ms while the program runs)
+ * picks up new streams and the records flushed since, and writes the items
+ * that can no longer be preceded by anything: older than every stream's
+ * last record that has no REC_END (or thread EXIT) yet, and than now minus
+ * the lag.  A stream that appears later with older records than those
+ * written makes the finalizer start over in finish() (stats->restarted).
+ * Returns the number of events written, or -1 with *err set.
+ *
+ * record_finalize_finish(), once the program has ended: everything else,
+ * the trailer, and the trace closed; frees f.  Returns 0 or -1 with *err
+ * set (no partial trace is left).  record_finalize_cancel() frees f and
+ * removes the partial output.
+ */
+record_finalizer_t *record_finalize_start(const record_finalize_opts_t *o, trace_error_t *err);
+int64_t record_finalize_step(record_finalizer_t *f);
+int record_finalize_finish(record_finalizer_t *f, record_finalize_stats_t *stats);
+void record_finalize_cancel(record_finalizer_t *f);
 
 /*
  * Shorten the /proc/PID/maps text (len bytes) into the one-line form above,

@@ -5,9 +5,12 @@
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "workloads/record_finalize.h"
@@ -478,4 +481,251 @@ Test(record_finalize, touch_model_writes_each_new_page_once)
 	}
 	cr_assert_eq(k, 4);
 	trace_close(r);
+}
+
+/* ---------------------------------------------------------------- streaming */
+
+/* A stream's bytes as the recorder writes them. */
+typedef struct raw_buf {
+	unsigned char b[4096];
+	size_t len;
+} raw_buf_t;
+
+static void put_raw(raw_buf_t *s, const void *p, size_t len)
+{
+	cr_assert_leq(s->len + len, sizeof(s->b));
+	memcpy(s->b + s->len, p, len);
+	s->len += len;
+}
+
+static void put_rec(raw_buf_t *s, rec_raw_t r)
+{
+	put_raw(s, &r, sizeof(r));
+}
+
+static void put_string(raw_buf_t *s, const char *str)
+{
+	rec_raw_t v[8];
+	size_t n = 0;
+
+	string_slots(v, &n, str);
+	put_raw(s, v, n * sizeof(v[0]));
+}
+
+/*
+ * Three streams with every kind of item: pid 300's main thread (START with
+ * its path, full and short records, REALLOC and MMAP with their REC_DATA
+ * slots, an exec confirmed by the new image's START, a FORK, EXIT and
+ * REC_END), a thread of it ending with its EXIT, and the fork child 301.
+ */
+static void streaming_streams(raw_buf_t s[3])
+{
+	memset(s, 0, 3 * sizeof(*s));
+	put_rec(&s[0], rec(REC_START, 1001, 1, 9));
+	put_string(&s[0], "/bin/root");
+	put_rec(&s[0], rec(REC_ALLOC, 1002, 0x1000, 100));
+	rec_short_t q = short_rec(REC_ALLOC16, TRACE_FN_MALLOC, 2, 0x2000, 16);
+	put_raw(&s[0], &q, sizeof(q));
+	rec_raw_t re = rec(REC_REALLOC, 1010, 0x1000, 0x3000);
+	re.func = TRACE_FN_REALLOC;
+	put_rec(&s[0], re);
+	put_rec(&s[0], data(200, 0, 0));
+	rec_raw_t m = rec(REC_MMAP, 1011, 0, 8192);
+	m.x = 3;
+	put_rec(&s[0], m);
+	put_rec(&s[0], data(0, 0x7000, 0x22));
+	put_rec(&s[0], data(0, 0, 0));
+	q = short_rec(REC_FREE16, TRACE_FN_FREE, 4, 0x3000, 0);
+	put_raw(&s[0], &q, sizeof(q));
+	put_rec(&s[0], rec(REC_EXEC, 1022, 6, 0));
+	put_string(&s[0], "/bin/x");
+	put_rec(&s[0], rec(REC_START, 1023, 1, 6));
+	put_string(&s[0], "/bin/x");
+	put_rec(&s[0], rec(REC_ALLOC, 1030, 0x4000, 64));
+	put_rec(&s[0], rec(REC_FORK, 1031, 301, 0));
+	put_rec(&s[0], rec(REC_EXIT, 1050, 0, 0));
+	put_rec(&s[0], rec(REC_END, 1050, 0, 0));
+
+	put_rec(&s[1], rec(REC_THREAD_START, 1005, 300, 0));
+	put_rec(&s[1], rec(REC_ALLOC, 1012, 0x5000, 48));
+	rec_raw_t fr = rec(REC_FREE, 1020, 0x2000, 0);
+	fr.func = TRACE_FN_FREE;
+	put_rec(&s[1], fr);
+	rec_raw_t ex = rec(REC_EXIT, 1025, 0, 0);
+	ex.x = TRACE_EXIT_THREAD;
+	put_rec(&s[1], ex);
+
+	put_rec(&s[2], rec(REC_ALLOC, 1040, 0x6000, 32));
+	fr = rec(REC_FREE, 1041, 0x6000, 0);
+	fr.func = TRACE_FN_FREE;
+	put_rec(&s[2], fr);
+	put_rec(&s[2], rec(REC_EXIT, 1045, 7, 0));
+	put_rec(&s[2], rec(REC_END, 1045, 0, 0));
+}
+
+static const uint32_t stream_ids[3][2] = { { 300, 300 }, { 300, 301 }, { 301, 301 } };
+
+/* Append bytes [from, to) of stream i to its file in d. */
+static void append_stream(const char *d, const raw_buf_t *s, size_t i, size_t from, size_t to)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/t.%u.%u.raw", d, stream_ids[i][0], stream_ids[i][1]);
+	FILE *fp = fopen(path, "ab");
+	cr_assert_not_null(fp);
+	cr_assert_eq(fwrite(s->b + from, 1, to - from, fp), to - from);
+	fclose(fp);
+}
+
+/* The batch trace of the three complete streams, into out; returns its bytes (malloc'd). */
+static unsigned char *batch_trace(const raw_buf_t s[3], size_t *len)
+{
+	for (size_t i = 0; i < 3; i++)
+		append_stream(dir, &s[i], i, 0, s[i].len);
+	record_finalize_opts_t o = { .dir = dir, .out = out, .origin_ns = 1000, .root_pid = 300,
+				     .touch = true };
+	trace_error_t err;
+	cr_assert_eq(record_finalize(&o, NULL, &err), 0, "%s", err.reason);
+	FILE *fp = fopen(out, "rb");
+	cr_assert_not_null(fp);
+	unsigned char *b = malloc(1 << 16);
+	*len = fread(b, 1, 1 << 16, fp);
+	fclose(fp);
+	return b;
+}
+
+static void same_file(const char *path, const unsigned char *want, size_t len)
+{
+	unsigned char got[1 << 16];
+	FILE *fp = fopen(path, "rb");
+
+	cr_assert_not_null(fp);
+	size_t n = fread(got, 1, sizeof(got), fp);
+	fclose(fp);
+	cr_assert_eq(n, len, "streamed trace is %zu bytes, batch %zu", n, len);
+	cr_assert(!memcmp(got, want, len), "streamed trace differs from the batch one");
+}
+
+static void remove_tree(const char *d)
+{
+	char path[512];
+
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/t.%u.%u.raw", d, stream_ids[i][0], stream_ids[i][1]);
+		unlink(path);
+	}
+	snprintf(path, sizeof(path), "%s/out.mmt", d);
+	unlink(path);
+	rmdir(d);
+}
+
+Test(record_finalize, streaming_in_pieces_gives_the_batch_trace)
+{
+	raw_buf_t s[3];
+	size_t want_len;
+
+	streaming_streams(s);
+	unsigned char *want = batch_trace(s, &want_len);
+	/* the streams grow 24 bytes at a time (records, their data slots and
+	 * units are cut anywhere), a step after each round */
+	for (size_t piece = 8; piece <= 56; piece += 24) {
+		char d[128], o2[160];
+		snprintf(d, sizeof(d), "%s/s", dir);
+		cr_assert_eq(mkdir(d, 0700), 0);
+		snprintf(o2, sizeof(o2), "%s/out.mmt", d);
+		record_finalize_opts_t o = { .dir = d, .out = o2, .origin_ns = 1000,
+					     .root_pid = 300, .touch = true };
+		trace_error_t err;
+		record_finalizer_t *f = record_finalize_start(&o, &err);
+		cr_assert_not_null(f, "%s", err.reason);
+		size_t done[3] = { 0 }, events = 0;
+		for (bool more = true; more;) {
+			more = false;
+			for (size_t i = 0; i < 3; i++) {
+				size_t to = done[i] + piece < s[i].len ? done[i] + piece : s[i].len;
+				if (to > done[i])
+					append_stream(d, &s[i], i, done[i], to);
+				more |= to < s[i].len;
+				done[i] = to;
+			}
+			int64_t n = record_finalize_step(f);
+			cr_assert_geq(n, 0, "%s", err.reason);
+			events += (size_t)n;
+		}
+		record_finalize_stats_t st;
+		cr_assert_eq(record_finalize_finish(f, &st), 0, "%s", err.reason);
+		cr_assert(!st.restarted);
+		cr_assert_eq(st.nr_streamed, events);
+		cr_assert_eq(events, st.nr_events, "pieces of %zu bytes: %zu of %" PRIu64
+			     " events written by the last step, when every stream had ended",
+			     piece, events, st.nr_events);
+		same_file(o2, want, want_len);
+		remove_tree(d);
+	}
+	free(want);
+}
+
+Test(record_finalize, stream_older_than_what_was_written_restarts)
+{
+	raw_buf_t s[3];
+	size_t want_len;
+
+	streaming_streams(s);
+	unsigned char *want = batch_trace(s, &want_len);
+	char d[128], o2[160];
+	snprintf(d, sizeof(d), "%s/s", dir);
+	cr_assert_eq(mkdir(d, 0700), 0);
+	snprintf(o2, sizeof(o2), "%s/out.mmt", d);
+	record_finalize_opts_t o = { .dir = d, .out = o2, .origin_ns = 1000, .root_pid = 300,
+				     .touch = true };
+	trace_error_t err;
+	record_finalizer_t *f = record_finalize_start(&o, &err);
+	cr_assert_not_null(f, "%s", err.reason);
+	append_stream(d, &s[0], 0, 0, s[0].len);
+	append_stream(d, &s[1], 1, 0, s[1].len);
+	cr_assert_gt(record_finalize_step(f), 0, "both streams ended: all written");
+	append_stream(d, &s[2], 2, 0, s[2].len);      /* the child's, from before pid 300's exit */
+	cr_assert_eq(record_finalize_step(f), 0);
+	record_finalize_stats_t st;
+	cr_assert_eq(record_finalize_finish(f, &st), 0, "%s", err.reason);
+	cr_assert(st.restarted);
+	same_file(o2, want, want_len);
+	remove_tree(d);
+	free(want);
+}
+
+Test(record_finalize, stream_not_ended_holds_back_what_comes_after_it)
+{
+	raw_buf_t s[3];
+	char d[128], o2[160];
+
+	streaming_streams(s);
+	snprintf(d, sizeof(d), "%s/s", dir);
+	cr_assert_eq(mkdir(d, 0700), 0);
+	snprintf(o2, sizeof(o2), "%s/out.mmt", d);
+	record_finalize_opts_t o = { .dir = d, .out = o2, .origin_ns = 1000, .root_pid = 300 };
+	trace_error_t err;
+	record_finalizer_t *f = record_finalize_start(&o, &err);
+	cr_assert_not_null(f, "%s", err.reason);
+	/* the thread's stream up to its FREE at 1020 (no EXIT yet), all of the main one's */
+	append_stream(d, &s[1], 1, 0, 3 * sizeof(rec_raw_t));
+	append_stream(d, &s[0], 0, 0, s[0].len);
+	int64_t n = record_finalize_step(f);
+	/* the thread's last record read is its FREE at 1020: what is later waits */
+	record_finalize_stats_t st;
+	cr_assert_eq(record_finalize_finish(f, &st), 0, "%s", err.reason);
+	trace_event_t ev[32];
+	trace_reader_t *r = trace_open(o2, &err);
+	cr_assert_not_null(r, "%s", err.reason);
+	size_t k = 0;
+	while (k < 32 && trace_next(r, &ev[k]) == 1)
+		k++;
+	trace_close(r);
+	size_t before = 0;
+	while (before < k && ev[before].ts + 1000 <= 1020)
+		before++;
+	cr_assert_lt(before, k);
+	cr_assert_eq((size_t)n, before, "step wrote %" PRId64 " events, %zu are up to 1020",
+		     n, before);
+	remove_tree(d);
 }

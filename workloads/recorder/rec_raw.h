@@ -56,6 +56,8 @@ enum rec_type {
 				 * a1 length of its /proc/self/exe path, then the path */
 	REC_ALLOC16,            /* rec_short_t: REC_ALLOC, size < 2^16, align 0 */
 	REC_FREE16,             /* rec_short_t: REC_FREE */
+	REC_END,                /* no event: the stream is complete (its process
+				 * exited, or another thread exec'd) */
 	REC_NR_TYPES
 };
 

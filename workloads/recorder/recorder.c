@@ -13,7 +13,10 @@
  * malloc and free calls, else 32) to a private buffer of REC_BUF_UNITS
  * 16-byte units; a full buffer is appended to
  * DIR/t.<pid>.<tid>.raw by open/write/close (no descriptor stays open, so a
- * program that closes or reuses descriptors cannot hit ours).  No lock is
+ * program that closes or reuses descriptors cannot hit ours).  A stream's
+ * first record is flushed at once, so its file exists from then on: `mmbench
+ * record` finalizes while the program runs and must know every stream that
+ * may still hold early records (record_finalize.h).  No lock is
  * taken on any recording path; the thread list (for flushing every thread
  * at exit) is locked only when a thread starts.
  *
@@ -42,7 +45,8 @@
  *     makes after its last destructor round are dropped and counted (lost);
  *   - exit: the library destructor (after the program's atexit handlers)
  *     records EXIT with main's return value or exit()'s status, writes the
- *     process's outcome (rusage, VmHWM, maps) and flushes every thread;
+ *     process's outcome (rusage, VmHWM, maps) and flushes every thread,
+ *     each stream ending with REC_END (an exec ends the other threads' so);
  *     _exit and _Exit do the same before leaving;
  *   - signals: SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL, SIGTRAP, SIGSYS,
  *     SIGPIPE, SIGTERM, SIGINT, SIGHUP and SIGQUIT get the recorder's handler
@@ -93,6 +97,10 @@
 typedef struct rec_thread {
 	unsigned char *buf;             /* REC_BUF_UNITS units (mmap) */
 	uint32_t n;                     /* units used in buf */
+	uint32_t flush_at;              /* flush once n passes this: 0 until the
+					 * stream's first flush, so that a new stream
+					 * is on disk (and the finalizer knows it)
+					 * from its first record on */
 	uint32_t tid;                   /* gettid() of the owner */
 	bool closed;                    /* exited: records are dropped */
 	int destructor_rounds;          /* pthread key destructor calls */
@@ -408,14 +416,29 @@ static __attribute__((noinline)) void rec_flush(rec_thread_t *t)
 	if (append_file(path, t->buf, (size_t)n * REC_UNIT))
 		__atomic_fetch_add(&rec_lost, nr, __ATOMIC_RELAXED);
 	t->n = 0;
+	t->flush_at = REC_BUF_UNITS - 2;
 	t->last_ticks = 0;
 	errno = saved;
 }
 
-static void rec_flush_all(void)
+/*
+ * Flush every thread's buffer, each ending with REC_END (the stream is
+ * complete: the finalizer stops waiting for it) but except's, whose stream
+ * goes on (the thread that execs).  Other threads may still be running: as
+ * rec_flush() of them at exit always was, this is racy by nature.
+ */
+static void rec_end_all(rec_thread_t *except)
 {
-	for (rec_thread_t *t = rec_threads; t; t = t->next)
+	for (rec_thread_t *t = rec_threads; t; t = t->next) {
+		if (t != except && !t->closed) {
+			rec_raw_t *r = (rec_raw_t *)(t->buf + (size_t)t->n * REC_UNIT);
+			memset(r, 0, sizeof(*r));
+			r->type = REC_END;
+			r->ts = t->last_ticks ? t->last_ticks : now_ns();
+			t->n += 2;
+		}
 		rec_flush(t);
+	}
 }
 
 /* The calling thread's state, created on first use; NULL when not recording. */
@@ -491,7 +514,7 @@ static inline rec_thread_t *rec_thread(void)
 static inline void rec_commit(rec_thread_t *t)
 {
 	t->n += 2;
-	if (unlikely(t->n > REC_BUF_UNITS - 2))
+	if (unlikely(t->n > t->flush_at))
 		rec_flush(t);
 }
 
@@ -560,7 +583,7 @@ static inline void rec_put_short(uint8_t type, uint8_t func, uint64_t ts, uint64
 	q->dts = (uint32_t)dts;
 	q->ptr_size = ptr | size << REC_SHORT_PTR_BITS;
 	t->last_ticks = ts;
-	if (unlikely(++t->n > REC_BUF_UNITS - 2))
+	if (unlikely(++t->n > t->flush_at))
 		rec_flush(t);
 }
 
@@ -712,7 +735,7 @@ static void rec_process_exit(int code)
 	rec_exited = true;
 	tls_guard++;
 	rec_save_outcome();
-	rec_flush_all();
+	rec_end_all(NULL);
 	tls_guard--;
 	errno = saved;
 }
@@ -907,6 +930,7 @@ static void rec_atfork_child(void)
 	rec_lost = 0;
 	if (t) {
 		t->n = 0;
+		t->flush_at = 0;        /* the child's stream: on disk from its first record */
 		t->last_ticks = 0;
 		t->tid = sys_gettid();
 		t->next = NULL;
@@ -1416,7 +1440,7 @@ static void rec_before_exec(const char *path)
 	rec_put(REC_EXEC, 0, ts, len, 0, 0);
 	rec_put_string(ts, path, len);
 	tls_guard++;
-	rec_flush_all();
+	rec_end_all(tls_self);
 	tls_guard--;
 	errno = saved;
 }
