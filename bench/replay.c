@@ -1332,15 +1332,23 @@ static int replay_setup(struct replay *rp)
 	struct phys_owner_ops ops = { .name = "replay", .migrate = replay_migrate, .ctx = rp };
 	phys_register_owner(&rp->pm, OWNER_REPLAY, &ops);
 	rp->page_pfn = malloc(((size_t)b->nr_pages + 1) * sizeof(*rp->page_pfn));
-	rp->page_order = calloc((size_t)b->nr_pages + 1, 1);
+	rp->page_order = malloc((size_t)b->nr_pages + 1);
 	rp->cma = malloc(((size_t)b->nr_cma + 1) * sizeof(*rp->cma));
-	rp->obj_addr = calloc((size_t)b->nr_objects + 1, sizeof(*rp->obj_addr));
-	rp->obj_size = calloc((size_t)b->nr_objects + 1, sizeof(*rp->obj_size));
+	rp->obj_addr = malloc(((size_t)b->nr_objects + 1) * sizeof(*rp->obj_addr));
+	rp->obj_size = malloc(((size_t)b->nr_objects + 1) * sizeof(*rp->obj_size));
 	rp->caches = calloc((size_t)b->nr_caches + 1, sizeof(*rp->caches));
 	rp->dump_labels = json_array();
 	if (!rp->page_pfn || !rp->page_order || !rp->cma || !rp->dump_labels || !rp->obj_addr ||
 	    !rp->obj_size || !rp->caches)
 		goto nomem;
+	/*
+	 * Every id table written now (OBJ_NONE is 0, but calloc's untouched
+	 * pages would fault in the timed loop, at the first event of each
+	 * 512 ids).
+	 */
+	memset(rp->obj_addr, 0, ((size_t)b->nr_objects + 1) * sizeof(*rp->obj_addr));
+	memset(rp->obj_size, 0, ((size_t)b->nr_objects + 1) * sizeof(*rp->obj_size));
+	memset(rp->page_order, 0, (size_t)b->nr_pages + 1);
 	for (uint32_t i = 0; i < b->nr_pages; i++)
 		rp->page_pfn[i] = PFN_NONE;
 	for (uint32_t i = 0; i < b->nr_cma; i++)

@@ -298,6 +298,29 @@ static trace_reader_t *reader_new(const char *name, trace_error_t *err)
 	return r;
 }
 
+/*
+ * Make r->raw hold at least size bytes (a power of two from 64 KiB), its
+ * new pages written once here, so that decompressing into it takes no host
+ * page faults.  Returns 0, or -1 when out of memory (r->raw is unchanged).
+ */
+static int raw_reserve(trace_reader_t *r, size_t size)
+{
+	size_t cap = r->raw_cap ? r->raw_cap : 1 << 16;
+	uint8_t *n;
+
+	if (size <= r->raw_cap)
+		return 0;
+	while (cap < size)
+		cap *= 2;
+	n = realloc(r->raw, cap);
+	if (!n)
+		return -1;
+	memset(n + r->raw_cap, 0, cap - r->raw_cap);
+	r->raw = n;
+	r->raw_cap = cap;
+	return 0;
+}
+
 /* Validate header and trailer; on failure copy the error out and free r. */
 static trace_reader_t *reader_start(trace_reader_t *r, trace_error_t *err)
 {
@@ -309,6 +332,19 @@ static trace_reader_t *reader_start(trace_reader_t *r, trace_error_t *err)
 		goto fail;
 	}
 	r->next_off = r->data_start;
+	/*
+	 * The buffer for the largest chunk, faulted in now rather than while
+	 * the first events are decoded (a replay times those).  Sizes the
+	 * table gets wrong are reported when their chunk is loaded; out of
+	 * memory here is too.
+	 */
+	uint32_t max_raw = 0;
+	for (uint64_t i = 0; i < r->sum.nr_chunks; i++) {
+		uint32_t raw = get_le32(r->table + i * FMT_CHUNK_ENTRY + 28);
+		if (raw > max_raw && raw <= FMT_MAX_CHUNK_RAW)
+			max_raw = raw;
+	}
+	raw_reserve(r, max_raw);
 	return r;
 fail:
 	if (err)
@@ -478,16 +514,8 @@ static int load_chunk(trace_reader_t *r)
 		return rerr_at(r, r->pos, off + 24,
 			       "events out of order: chunk %llu starts at %llu ns, before the previous event at %llu ns",
 			       ci, (unsigned long long)base_ts, (unsigned long long)r->ts);
-	if (raw_size > r->raw_cap) {
-		size_t cap = r->raw_cap ? r->raw_cap : 1 << 16;
-		while (cap < raw_size)
-			cap *= 2;
-		uint8_t *n = realloc(r->raw, cap);
-		if (!n)
-			return rerr_at(r, r->pos, off, "out of memory");
-		r->raw = n;
-		r->raw_cap = cap;
-	}
+	if (raw_reserve(r, raw_size))
+		return rerr_at(r, r->pos, off, "out of memory");
 	const uint8_t *src = h + FMT_CHUNK_HDR_SIZE;
 	if (get_le32(h + 32) != XXH32(src, comp, 0))
 		return rerr_at(r, r->pos, off + FMT_CHUNK_HDR_SIZE,

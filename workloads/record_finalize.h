@@ -65,7 +65,7 @@ typedef struct record_finalize_opts {
  * or process that has just started flushes its first record at once, so
  * its stream is known within this time of its first record (record_finalize_start).
  */
-#define RECORD_FINALIZE_LAG_NS 20000000ull      /* 20 ms */
+#define RECORD_FINALIZE_LAG_NS 10000000ull      /* 10 ms */
 
 typedef struct record_finalize_stats {
 	uint64_t nr_records;            /* raw records read */
