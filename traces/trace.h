@@ -303,7 +303,7 @@ int trace_func_from_name(const char *name, size_t len);   /* func, or -1 */
 typedef struct trace_writer trace_writer_t;
 
 typedef struct trace_writer_opts {
-	int zstd_level;         /* zstd compression level; 0 = default (3) */
+	int zstd_level;         /* zstd compression level; 0 = default (1) */
 	uint32_t chunk_events;  /* events per chunk; 0 = default (65536) */
 } trace_writer_opts_t;
 

@@ -262,6 +262,17 @@ static void rec_sync(rec_thread_t *t)
  * full record's time, and a short record's tick delta, which becomes the ns
  * delta from the record before it.  Returns the number of records (slots).
  */
+#if defined(__x86_64__)
+/* n0 + (ticks - t0) * mult / 2^32: a tick count as ns from the sync point (t0, n0) */
+static inline uint64_t ticks_to_ns(uint64_t ticks, uint64_t t0, uint64_t n0, uint64_t mult)
+{
+	int64_t d = (int64_t)(ticks - t0);
+	uint64_t off = (uint64_t)(((unsigned __int128)(d < 0 ? -(uint64_t)d : (uint64_t)d) * mult) >> 32);
+
+	return d < 0 ? n0 - off : n0 + off;
+}
+#endif
+
 static uint32_t rec_convert(rec_thread_t *t)
 {
 	uint64_t t0 = t->sync_ticks, n0 = t->sync_ns;
@@ -269,7 +280,10 @@ static uint32_t rec_convert(rec_thread_t *t)
 
 	rec_sync(t);
 #if defined(__x86_64__)
-	double scale = t->sync_ticks > t0 ? (double)(t->sync_ns - n0) / (double)(t->sync_ticks - t0) : 0;
+	/* ns per tick over the buffer's span, in 32.32 fixed point */
+	uint64_t dt = t->sync_ticks - t0, dn = t->sync_ns - n0;
+	uint64_t mult = t->sync_ticks > t0 && t->sync_ns > n0 ?
+		(uint64_t)(((unsigned __int128)dn << 32) / dt) : 0;
 	uint64_t ticks = t0, prev_ns = n0;
 #endif
 	for (uint32_t i = 0; i < t->n; nr++) {
@@ -279,7 +293,7 @@ static uint32_t rec_convert(rec_thread_t *t)
 #if defined(__x86_64__)
 			rec_short_t *q = (rec_short_t *)u;
 			ticks += q->dts;
-			uint64_t ns = (uint64_t)((int64_t)n0 + (int64_t)((double)(int64_t)(ticks - t0) * scale));
+			uint64_t ns = ticks_to_ns(ticks, t0, n0, mult);
 			uint64_t d = ns > prev_ns ? ns - prev_ns : 0;
 			q->dts = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
 			prev_ns += q->dts;
@@ -292,7 +306,7 @@ static uint32_t rec_convert(rec_thread_t *t)
 		if (r->type == REC_DATA)
 			continue;
 		ticks = r->ts;
-		r->ts = (uint64_t)((int64_t)n0 + (int64_t)((double)(int64_t)(ticks - t0) * scale));
+		r->ts = ticks_to_ns(ticks, t0, n0, mult);
 		prev_ns = r->ts;
 #endif
 	}
