@@ -94,6 +94,10 @@ typedef struct rec_short {
 	uint64_t ptr_size;      /* pointer (bits 0-47) | ALLOC size (bits 48-63) */
 } rec_short_t;
 
+/* The types rec_put() writes with REC_DATA slots after it (an item of several slots). */
+#define REC_TAIL_TYPES (1u << REC_REALLOC | 1u << REC_MMAP | 1u << REC_MREMAP | \
+			1u << REC_EXEC | 1u << REC_START)
+
 #define REC_UNIT 16u                    /* a stream is a sequence of 16-byte units */
 #define REC_SHORT_PTR_BITS 48
 #define REC_SHORT_MAX_SIZE 0xffffu      /* largest size in a REC_ALLOC16 */

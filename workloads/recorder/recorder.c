@@ -97,10 +97,10 @@
 typedef struct rec_thread {
 	unsigned char *buf;             /* REC_BUF_UNITS units (mmap) */
 	uint32_t n;                     /* units used in buf */
-	uint32_t flush_at;              /* flush once n passes this: 0 until the
-					 * stream's first flush, so that a new stream
-					 * is on disk (and the finalizer knows it)
-					 * from its first record on */
+	bool fresh;                     /* nothing flushed yet: the first item is
+					 * flushed as soon as it is complete, so that
+					 * a new stream is on disk (and the finalizer
+					 * knows it) from its first record on */
 	uint32_t tid;                   /* gettid() of the owner */
 	bool closed;                    /* exited: records are dropped */
 	int destructor_rounds;          /* pthread key destructor calls */
@@ -430,7 +430,7 @@ static __attribute__((noinline)) void rec_flush(rec_thread_t *t)
 	if (append_file(path, t->buf, (size_t)n * REC_UNIT))
 		__atomic_fetch_add(&rec_lost, nr, __ATOMIC_RELAXED);
 	t->n = 0;
-	t->flush_at = REC_BUF_UNITS - 2;
+	t->fresh = false;
 	t->last_ticks = 0;
 	errno = saved;
 }
@@ -474,6 +474,7 @@ static rec_thread_t *rec_thread_new(void)
 		t->buf = (unsigned char *)(t + 1);
 		t->tid = sys_gettid();
 		t->rseq_cpu = rec_rseq_cpu();
+		t->fresh = true;
 		rec_sync(t);
 		pthread_mutex_lock(&rec_threads_lock);
 		t->next = rec_threads;
@@ -528,7 +529,7 @@ static inline rec_thread_t *rec_thread(void)
 static inline void rec_commit(rec_thread_t *t)
 {
 	t->n += 2;
-	if (unlikely(t->n > t->flush_at))
+	if (unlikely(t->n > REC_BUF_UNITS - 2))
 		rec_flush(t);
 }
 
@@ -570,6 +571,17 @@ static inline void rec_put(uint8_t type, uint8_t func, uint64_t ts, uint64_t a0,
 	r->type = type;
 	t->last_ticks = ts;
 	rec_commit(t);
+	if (unlikely(t->fresh) && !(REC_TAIL_TYPES >> type & 1))
+		rec_flush(t);
+}
+
+/* After the REC_DATA slots of a record put with rec_put(): its item is complete. */
+static void rec_item_done(void)
+{
+	rec_thread_t *t = tls_self;
+
+	if (t && unlikely(t->fresh))
+		rec_flush(t);
 }
 
 /*
@@ -597,7 +609,7 @@ static inline void rec_put_short(uint8_t type, uint8_t func, uint64_t ts, uint64
 	q->dts = (uint32_t)dts;
 	q->ptr_size = ptr | size << REC_SHORT_PTR_BITS;
 	t->last_ticks = ts;
-	if (unlikely(++t->n > t->flush_at))
+	if (unlikely(++t->n > REC_BUF_UNITS - 2))
 		rec_flush(t);
 }
 
@@ -869,6 +881,7 @@ static void rec_start_stream(void)
 	uint64_t ts = now_ns();
 	rec_put(REC_START, 0, ts, (uint64_t)getppid(), (uint64_t)n, 0);
 	rec_put_string(ts, exe, (size_t)n);
+	rec_item_done();
 }
 
 static void rec_init(void)
@@ -944,7 +957,7 @@ static void rec_atfork_child(void)
 	rec_lost = 0;
 	if (t) {
 		t->n = 0;
-		t->flush_at = 0;        /* the child's stream: on disk from its first record */
+		t->fresh = true;        /* the child's stream: on disk from its first item */
 		t->last_ticks = 0;
 		t->tid = sys_gettid();
 		t->next = NULL;
@@ -1034,6 +1047,7 @@ static void *realloc_common(void *p, size_t size, void *q, uint8_t func, uint64_
 	} else if (q) {
 		rec_put(REC_REALLOC, func, now_ns(), (uintptr_t)p, (uintptr_t)q, 0);
 		rec_put_data(size, 0, 0);
+		rec_item_done();
 	}
 	return q;
 }
@@ -1139,6 +1153,7 @@ EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off
 	rec_put(REC_MMAP, errno_byte(err), now_ns(), (uintptr_t)addr, len, (uint32_t)prot);
 	rec_put_data((uint64_t)off, err ? 0 : (uintptr_t)p, (uint32_t)flags);
 	rec_put_data(st.st_dev, st.st_ino, 0);
+	rec_item_done();
 	errno = err ? err : errno;
 	return p;
 }
@@ -1203,6 +1218,7 @@ EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
 	int err = p == MAP_FAILED ? errno : 0;
 	rec_put(REC_MREMAP, errno_byte(err), ts, (uintptr_t)old, old_len, (uint32_t)flags);
 	rec_put_data(new_len, (uintptr_t)new_addr, err ? 0 : (uintptr_t)p);
+	rec_item_done();
 	errno = err ? err : errno;
 	return p;
 }
