@@ -46,6 +46,7 @@ typedef struct stream {
 	uint64_t raw_ts;                /* ns, the last record's own time (short ones count from it) */
 	uint64_t last_ts;               /* ns, for the monotonic clamp; a lower bound of what comes */
 	bool ended;                     /* REC_END or the thread's EXIT read: nothing more is due */
+	bool waiting;                   /* its last record is a begun REC_WAIT: nothing is buffered */
 	bool hit_end;                   /* the item being read ran into the end of what is there */
 	/* the current item */
 	bool has;                       /* an item is ready */
@@ -327,6 +328,11 @@ static int stream_advance(fin_t *f, stream_t *s)
 			s->ended = true;
 			continue;
 		}
+		if (r.type == REC_WAIT) {
+			s->waiting = r.x == REC_WAIT_BEGIN;
+			continue;
+		}
+		s->waiting = false;
 		if (failed_exec)
 			continue;
 		if (r.type == REC_EXIT && (r.x & TRACE_EXIT_THREAD))
@@ -1260,7 +1266,9 @@ static void fin_ready(fin_t *f, stream_t *s)
 /*
  * Write items in (ts, key) order while the oldest is older than bound (all
  * of them when final); a stream that runs dry lowers the bound to its last
- * time, before which it may still have items to come.  Returns 0 or -1.
+ * time, before which it may still have items to come, unless it has ended
+ * or its thread waits (REC_WAIT: it flushed before it blocked and flushes
+ * again as it returns).  Returns 0 or -1.
  */
 static int fin_merge(fin_t *f, uint64_t bound)
 {
@@ -1281,7 +1289,7 @@ static int fin_merge(fin_t *f, uint64_t bound)
 			return -1;      /* dry: what was flushed since it was mapped */
 		if (!s->has) {
 			f->heap[0] = f->heap[--f->heap_len];
-			if (!s->ended && s->last_ts < bound)
+			if (!s->ended && !s->waiting && s->last_ts < bound)
 				bound = s->last_ts;
 		}
 		if (f->heap_len > 1)
@@ -1374,7 +1382,7 @@ int64_t record_finalize_step(record_finalizer_t *f)
 			return -1;
 		if (s->has)
 			fin_ready(f, s);
-		else if (!s->ended && s->last_ts < bound)
+		else if (!s->ended && !s->waiting && s->last_ts < bound)
 			bound = s->last_ts;     /* it may still hold older items */
 	}
 	if (!f->restart && fin_merge(f, bound))

@@ -108,9 +108,9 @@ int record_finalize(const record_finalize_opts_t *o, record_finalize_stats_t *st
  *
  * record_finalize_step() (call it every few ms while the program runs)
  * picks up new streams and the records flushed since, and writes the items
- * that can no longer be preceded by anything: older than every stream's
- * last record that has no REC_END (or thread EXIT) yet, and than now minus
- * the lag.  A stream that appears later with older records than those
+ * that can no longer be preceded by anything: older than the last record
+ * of every stream that has not ended (REC_END, a thread's EXIT) and whose
+ * thread is not blocked in a wait (REC_WAIT), and than now minus the lag.  A stream that appears later with older records than those
  * written makes the finalizer start over in finish() (stats->restarted).
  * Returns the number of events written, or -1 with *err set.
  *

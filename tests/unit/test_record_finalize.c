@@ -729,3 +729,55 @@ Test(record_finalize, stream_not_ended_holds_back_what_comes_after_it)
 		     n, before);
 	remove_tree(d);
 }
+
+Test(record_finalize, waiting_stream_does_not_hold_back)
+{
+	raw_buf_t s[3];
+	char d[128], o2[160];
+
+	streaming_streams(s);
+	snprintf(d, sizeof(d), "%s/s", dir);
+	cr_assert_eq(mkdir(d, 0700), 0);
+	snprintf(o2, sizeof(o2), "%s/out.mmt", d);
+	record_finalize_opts_t o = { .dir = d, .out = o2, .origin_ns = 1000, .root_pid = 300 };
+	trace_error_t err;
+	record_finalizer_t *f = record_finalize_start(&o, &err);
+	cr_assert_not_null(f, "%s", err.reason);
+	/* the thread is blocked in a wait after its FREE at 1020; main is all there but for its end */
+	raw_buf_t t = { .len = 0 };
+	put_raw(&t, s[1].b, 3 * sizeof(rec_raw_t));
+	rec_raw_t w = rec(REC_WAIT, 1021, 0, 0);
+	w.x = REC_WAIT_BEGIN;
+	put_rec(&t, w);
+	append_stream(d, &t, 1, 0, t.len);
+	size_t main_len = s[0].len - 2 * sizeof(rec_raw_t);    /* without EXIT and END */
+	append_stream(d, &s[0], 0, 0, main_len);
+	int64_t n = record_finalize_step(f);
+	/* main (not ended, not waiting) bounds at its last record, the FORK at 1031: all up to it is written */
+	cr_assert_gt(n, 0, "%s", err.reason);
+	w.ts = 1050;
+	w.x = REC_WAIT_END;
+	raw_buf_t t2 = { .len = 0 };
+	put_rec(&t2, w);
+	put_raw(&t2, s[1].b + 3 * sizeof(rec_raw_t), sizeof(rec_raw_t));       /* EXIT */
+	append_stream(d, &t2, 1, 0, t2.len);
+	append_stream(d, &s[0], 0, main_len, s[0].len);
+	append_stream(d, &s[2], 2, 0, s[2].len);
+	record_finalize_stats_t st;
+	cr_assert_eq(record_finalize_finish(f, &st), 0, "%s", err.reason);
+	cr_assert(!st.restarted);
+	trace_event_t ev[32];
+	trace_reader_t *r = trace_open(o2, &err);
+	cr_assert_not_null(r, "%s", err.reason);
+	size_t k = 0;
+	while (k < 32 && trace_next(r, &ev[k]) == 1)
+		k++;
+	trace_close(r);
+	size_t before = 0;
+	while (before < k && ev[before].ts + 1000 <= 1031)
+		before++;
+	cr_assert_lt(before, k);
+	cr_assert_eq((size_t)n, before, "step wrote %" PRId64 " events, %zu are up to 1031 "
+		     "(the waiting thread's 1020 no bound)", n, before);
+	remove_tree(d);
+}

@@ -58,6 +58,10 @@ enum rec_type {
 	REC_FREE16,             /* rec_short_t: REC_FREE */
 	REC_END,                /* no event: the stream is complete (its process
 				 * exited, or another thread exec'd) */
+	REC_WAIT,               /* no event: x REC_WAIT_BEGIN, the thread is about
+				 * to block in a wait (waitpid, pthread_join, ...)
+				 * with every earlier record on disk; x
+				 * REC_WAIT_END, it returned (flushed at once too) */
 	REC_NR_TYPES
 };
 
@@ -93,6 +97,9 @@ typedef struct rec_short {
 	uint32_t dts;           /* ns since the previous record */
 	uint64_t ptr_size;      /* pointer (bits 0-47) | ALLOC size (bits 48-63) */
 } rec_short_t;
+
+#define REC_WAIT_BEGIN 0u
+#define REC_WAIT_END 1u
 
 /* The types rec_put() writes with REC_DATA slots after it (an item of several slots). */
 #define REC_TAIL_TYPES (1u << REC_REALLOC | 1u << REC_MMAP | 1u << REC_MREMAP | \

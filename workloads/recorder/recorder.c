@@ -5,7 +5,9 @@
  *
  * What it intercepts: the malloc family, mmap/munmap/mremap/mprotect/madvise,
  * brk/sbrk, fork, vfork (x86-64), clone, pthread_create, the exec family,
- * exit/_exit/_Exit, and sigaction/signal for the fatal signals it flushes on.
+ * exit/_exit/_Exit, sigaction/signal for the fatal signals it flushes on,
+ * and the blocking waits (wait, waitpid, wait3, wait4, waitid,
+ * pthread_join), around which it flushes with REC_WAIT.
  * Calls glibc makes internally (its own malloc's mmap and brk, the loader's
  * mmaps, posix_spawn's clone) do not go through the PLT and are not seen.
  *
@@ -77,6 +79,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <sys/rseq.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -159,6 +162,12 @@ static int (*real_fexecve)(int, char *const[], char *const[]);
 static void (*real_exit)(int) __attribute__((noreturn));
 static void (*real_exit_)(int) __attribute__((noreturn));
 static int (*real_sigaction)(int, const struct sigaction *, struct sigaction *);
+static pid_t (*real_wait)(int *);
+static pid_t (*real_waitpid)(pid_t, int *, int);
+static pid_t (*real_wait3)(int *, int, struct rusage *);
+static pid_t (*real_wait4)(pid_t, int *, int, struct rusage *);
+static int (*real_waitid)(idtype_t, id_t, siginfo_t *, int);
+static int (*real_pthread_join)(pthread_t, void **);
 static int (*real_libc_start_main)(int (*)(int, char **, char **), int, char **,
 				   void (*)(void), void (*)(void), void (*)(void), void *);
 
@@ -219,6 +228,12 @@ static void rec_resolve(void)
 	R(exit, "exit");
 	R(exit_, "_exit");
 	R(sigaction, "sigaction");
+	R(wait, "wait");
+	R(waitpid, "waitpid");
+	R(wait3, "wait3");
+	R(wait4, "wait4");
+	R(waitid, "waitid");
+	R(pthread_join, "pthread_join");
 	R(libc_start_main, "__libc_start_main");
 	void *m = dlsym(RTLD_NEXT, "malloc");
 	__atomic_store_n((void **)&real_malloc, m, __ATOMIC_RELEASE);
@@ -1253,6 +1268,68 @@ EXPORT void *sbrk(intptr_t incr)
 }
 
 /* ---------------------------------------------------------------- processes and threads */
+
+/* ---------------------------------------------------------------- waits */
+
+/*
+ * A blocking wait: REC_WAIT (x REC_WAIT_BEGIN) and a flush before the
+ * thread blocks, REC_WAIT (REC_WAIT_END) and a flush when it returns.  While
+ * a stream ends with a begun wait, the finalizer knows the thread holds no
+ * unflushed records and does not hold the other streams back for it (a
+ * shell waiting for its pipeline, a main thread joining its workers).
+ * errno is preserved.
+ */
+static void rec_wait_mark(uint32_t x)
+{
+	if (!rec_enabled || tls_guard)
+		return;
+	int saved = errno;
+	rec_put(REC_WAIT, 0, now_ns(), 0, 0, x);
+	if (tls_self)
+		rec_flush(tls_self);
+	errno = saved;
+}
+
+#define WAIT_WRAP(blocking, call) do {                                          \
+	if (unlikely(!real_waitpid))                                            \
+		rec_resolve();                                                  \
+	if (blocking)                                                           \
+		rec_wait_mark(REC_WAIT_BEGIN);                                  \
+	__typeof__(call) rc_ = (call);                                          \
+	if (blocking)                                                           \
+		rec_wait_mark(REC_WAIT_END);                                    \
+	return rc_;                                                             \
+} while (0)
+
+EXPORT pid_t wait(int *status)
+{
+	WAIT_WRAP(true, real_wait(status));
+}
+
+EXPORT pid_t waitpid(pid_t pid, int *status, int options)
+{
+	WAIT_WRAP(!(options & WNOHANG), real_waitpid(pid, status, options));
+}
+
+EXPORT pid_t wait3(int *status, int options, struct rusage *ru)
+{
+	WAIT_WRAP(!(options & WNOHANG), real_wait3(status, options, ru));
+}
+
+EXPORT pid_t wait4(pid_t pid, int *status, int options, struct rusage *ru)
+{
+	WAIT_WRAP(!(options & WNOHANG), real_wait4(pid, status, options, ru));
+}
+
+EXPORT int waitid(idtype_t idtype, id_t id, siginfo_t *info, int options)
+{
+	WAIT_WRAP(!(options & WNOHANG), real_waitid(idtype, id, info, options));
+}
+
+EXPORT int pthread_join(pthread_t th, void **ret)
+{
+	WAIT_WRAP(true, real_pthread_join(th, ret));
+}
 
 EXPORT pid_t fork(void)
 {
