@@ -17,11 +17,11 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <uthash.h>
 
-#include "bench/clock.h"
 #include "workloads/record_finalize.h"
 #include "workloads/recorder/rec_raw.h"
 
@@ -144,7 +144,8 @@ static int stream_map(fin_t *f, stream_t *s)
 	size_t size = (size_t)st.st_size;
 	if (size <= s->size)
 		return 0;
-	size_t off = s->pos * REC_UNIT & ~(size_t)4095, len = size - off;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t off = s->pos * REC_UNIT / page * page, len = size - off;
 	int fd = open(s->path, O_RDONLY | O_CLOEXEC);
 	void *map = fd < 0 ? MAP_FAILED : mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, (off_t)off);
 	if (map == MAP_FAILED) {
@@ -1370,7 +1371,10 @@ int64_t record_finalize_step(record_finalizer_t *f)
 
 	if (!f->streaming || f->restart)
 		return 0;
-	uint64_t now = clock_mono_ns(), lag = f->o->lag_ns ? f->o->lag_ns : RECORD_FINALIZE_LAG_NS;
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);     /* the recorder's clock */
+	uint64_t now = (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+	uint64_t lag = f->o->lag_ns ? f->o->lag_ns : RECORD_FINALIZE_LAG_NS;
 	uint64_t bound = now > lag ? now - lag : 0;
 	if (fin_scan(f))
 		return -1;
