@@ -309,8 +309,9 @@ static int finalize(const char *dir, const char *out, const char *label,
 
 /*
  * The user-level recording: run prog and finalize dir into out while it
- * runs, the rest when it has ended.  *status gets its wait status (-1 when
- * it was not started).  Returns 0 or -1.
+ * runs, the rest when it has ended.  *status gets its wait status (127 or
+ * 126 when prog could not be executed, unchanged when no process could be
+ * made).  Returns 0 or -1.
  */
 static int record_user(char *const prog[], char *const env[], const char *dir,
 		       const char *out, const struct record_meta *m, uint64_t origin,

@@ -1281,12 +1281,13 @@ EXPORT void *sbrk(intptr_t incr)
  */
 static void rec_wait_mark(uint32_t x)
 {
-	if (!rec_enabled || tls_guard)
-		return;
 	int saved = errno;
-	rec_put(REC_WAIT, 0, now_ns(), 0, 0, x);
-	if (tls_self)
-		rec_flush(tls_self);
+	rec_thread_t *t = rec_enabled && !tls_guard ? rec_thread() : NULL;
+
+	if (t) {                /* not in a vfork child, an exited thread, the recorder */
+		rec_put(REC_WAIT, 0, now_ns(), 0, 0, x);
+		rec_flush(t);
+	}
 	errno = saved;
 }
 
