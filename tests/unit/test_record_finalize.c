@@ -694,19 +694,46 @@ Test(record_finalize, stream_older_than_what_was_written_restarts)
 	free(want);
 }
 
+/* A finalizer streaming DIR/s (made here) into DIR/s/out.mmt; d and o2 get the paths. */
+static record_finalizer_t *streaming_start(char d[128], char o2[160], record_finalize_opts_t *o,
+					   trace_error_t *err)
+{
+	snprintf(d, 128, "%s/s", dir);
+	cr_assert_eq(mkdir(d, 0700), 0);
+	snprintf(o2, 160, "%s/out.mmt", d);
+	*o = (record_finalize_opts_t){ .dir = d, .out = o2, .origin_ns = 1000, .root_pid = 300 };
+	record_finalizer_t *f = record_finalize_start(o, err);
+	cr_assert_not_null(f, "%s", err->reason);
+	return f;
+}
+
+/* How many of the events of the trace at path have a time up to ts (raw ns, origin 1000). */
+static size_t events_up_to(const char *path, uint64_t ts, size_t *total)
+{
+	trace_error_t err;
+	trace_event_t ev;
+	trace_reader_t *r = trace_open(path, &err);
+	size_t n = 0;
+
+	cr_assert_not_null(r, "%s", err.reason);
+	*total = 0;
+	while (trace_next(r, &ev) == 1) {
+		n += ev.ts + 1000 <= ts;
+		++*total;
+	}
+	trace_close(r);
+	return n;
+}
+
 Test(record_finalize, stream_not_ended_holds_back_what_comes_after_it)
 {
 	raw_buf_t s[3];
 	char d[128], o2[160];
+	record_finalize_opts_t o;
+	trace_error_t err;
 
 	streaming_streams(s);
-	snprintf(d, sizeof(d), "%s/s", dir);
-	cr_assert_eq(mkdir(d, 0700), 0);
-	snprintf(o2, sizeof(o2), "%s/out.mmt", d);
-	record_finalize_opts_t o = { .dir = d, .out = o2, .origin_ns = 1000, .root_pid = 300 };
-	trace_error_t err;
-	record_finalizer_t *f = record_finalize_start(&o, &err);
-	cr_assert_not_null(f, "%s", err.reason);
+	record_finalizer_t *f = streaming_start(d, o2, &o, &err);
 	/* the thread's stream up to its FREE at 1020 (no EXIT yet), all of the main one's */
 	append_stream(d, &s[1], 1, 0, 3 * sizeof(rec_raw_t));
 	append_stream(d, &s[0], 0, 0, s[0].len);
@@ -714,17 +741,8 @@ Test(record_finalize, stream_not_ended_holds_back_what_comes_after_it)
 	/* the thread's last record read is its FREE at 1020: what is later waits */
 	record_finalize_stats_t st;
 	cr_assert_eq(record_finalize_finish(f, &st), 0, "%s", err.reason);
-	trace_event_t ev[32];
-	trace_reader_t *r = trace_open(o2, &err);
-	cr_assert_not_null(r, "%s", err.reason);
-	size_t k = 0;
-	while (k < 32 && trace_next(r, &ev[k]) == 1)
-		k++;
-	trace_close(r);
-	size_t before = 0;
-	while (before < k && ev[before].ts + 1000 <= 1020)
-		before++;
-	cr_assert_lt(before, k);
+	size_t total, before = events_up_to(o2, 1020, &total);
+	cr_assert_lt(before, total);
 	cr_assert_eq((size_t)n, before, "step wrote %" PRId64 " events, %zu are up to 1020",
 		     n, before);
 	remove_tree(d);
@@ -734,15 +752,11 @@ Test(record_finalize, waiting_stream_does_not_hold_back)
 {
 	raw_buf_t s[3];
 	char d[128], o2[160];
+	record_finalize_opts_t o;
+	trace_error_t err;
 
 	streaming_streams(s);
-	snprintf(d, sizeof(d), "%s/s", dir);
-	cr_assert_eq(mkdir(d, 0700), 0);
-	snprintf(o2, sizeof(o2), "%s/out.mmt", d);
-	record_finalize_opts_t o = { .dir = d, .out = o2, .origin_ns = 1000, .root_pid = 300 };
-	trace_error_t err;
-	record_finalizer_t *f = record_finalize_start(&o, &err);
-	cr_assert_not_null(f, "%s", err.reason);
+	record_finalizer_t *f = streaming_start(d, o2, &o, &err);
 	/* the thread is blocked in a wait after its FREE at 1020; main is all there but for its end */
 	raw_buf_t t = { .len = 0 };
 	put_raw(&t, s[1].b, 3 * sizeof(rec_raw_t));
@@ -766,17 +780,8 @@ Test(record_finalize, waiting_stream_does_not_hold_back)
 	record_finalize_stats_t st;
 	cr_assert_eq(record_finalize_finish(f, &st), 0, "%s", err.reason);
 	cr_assert(!st.restarted);
-	trace_event_t ev[32];
-	trace_reader_t *r = trace_open(o2, &err);
-	cr_assert_not_null(r, "%s", err.reason);
-	size_t k = 0;
-	while (k < 32 && trace_next(r, &ev[k]) == 1)
-		k++;
-	trace_close(r);
-	size_t before = 0;
-	while (before < k && ev[before].ts + 1000 <= 1031)
-		before++;
-	cr_assert_lt(before, k);
+	size_t total, before = events_up_to(o2, 1031, &total);
+	cr_assert_lt(before, total);
 	cr_assert_eq((size_t)n, before, "step wrote %" PRId64 " events, %zu are up to 1031 "
 		     "(the waiting thread's 1020 no bound)", n, before);
 	remove_tree(d);
