@@ -110,8 +110,7 @@ typedef struct record_finalizer {
 	bool streaming;                 /* finalizing while the program runs */
 	bool final;                     /* every stream is complete: the end of a file is its end */
 	bool restart;                   /* written too early: start over at the end */
-	bool any;                       /* an item was written: last_ts, last_key are its */
-	uint64_t last_ts, last_key;
+	uint64_t last_ts, last_key;     /* the last item written (0, 0 before any) */
 	proc_t *procs;                  /* by pid */
 	proc_t *last_proc;              /* cache of the last lookup */
 	file_entry_t *files;
@@ -221,6 +220,18 @@ static void stream_skip_string(stream_t *s, uint64_t len)
 		s->pos += 2;
 }
 
+/* The short record q as the full record it stands for, its time base_ts + dts. */
+static inline void short_widen(const rec_short_t *q, uint64_t base_ts, rec_raw_t *r)
+{
+	r->type = q->type == REC_ALLOC16 ? REC_ALLOC : REC_FREE;
+	r->func = q->func;
+	r->cpu = q->cpu;
+	r->x = 0;
+	r->ts = base_ts + q->dts;
+	r->a0 = q->ptr_size & ((1ull << REC_SHORT_PTR_BITS) - 1);
+	r->a1 = q->type == REC_ALLOC16 ? q->ptr_size >> REC_SHORT_PTR_BITS : 0;
+}
+
 /*
  * Read the record at s->pos into *r (a short one widened to a full record
  * with its absolute time) and step over it.  Returns false at the end; a
@@ -233,14 +244,7 @@ static inline bool stream_read(fin_t *f, stream_t *s, rec_raw_t *r)
 		return false;
 	const unsigned char *u = s->raw + s->pos * REC_UNIT;
 	if (rec_type_is_short(*u)) {
-		const rec_short_t *q = (const rec_short_t *)u;
-		r->type = q->type == REC_ALLOC16 ? REC_ALLOC : REC_FREE;
-		r->func = q->func;
-		r->cpu = q->cpu;
-		r->x = 0;
-		r->ts = s->raw_ts + q->dts;
-		r->a0 = q->ptr_size & ((1ull << REC_SHORT_PTR_BITS) - 1);
-		r->a1 = q->type == REC_ALLOC16 ? q->ptr_size >> REC_SHORT_PTR_BITS : 0;
+		short_widen((const rec_short_t *)u, s->raw_ts, r);
 		s->pos++;
 	} else if (s->pos + 2 > s->nr) {
 		s->hit_end = true;
@@ -358,24 +362,29 @@ static inline bool stream_advance_short(fin_t *f, stream_t *s)
 	const rec_short_t *q = (const rec_short_t *)(s->raw + s->pos * REC_UNIT);
 	if (!rec_type_is_short(q->type))
 		return false;
-	uint64_t ts = s->raw_ts + q->dts;
-	s->raw_ts = ts;
-	if (ts < s->last_ts)
-		ts = s->last_ts;
-	s->last_ts = ts;
-	s->cur.type = q->type == REC_ALLOC16 ? REC_ALLOC : REC_FREE;
-	s->cur.func = q->func;
-	s->cur.cpu = q->cpu;
-	s->cur.x = 0;
-	s->cur.ts = ts;
-	s->cur.a0 = q->ptr_size & ((1ull << REC_SHORT_PTR_BITS) - 1);
-	s->cur.a1 = q->type == REC_ALLOC16 ? q->ptr_size >> REC_SHORT_PTR_BITS : 0;
+	short_widen(q, s->raw_ts, &s->cur);
+	s->raw_ts = s->cur.ts;
+	if (s->cur.ts < s->last_ts)
+		s->cur.ts = s->last_ts;
+	s->last_ts = s->cur.ts;
 	s->cur_idx = s->nr_read++;
 	s->cur_off = s->pos * REC_UNIT;
 	s->pos++;
 	s->start = false;
 	f->st.nr_records++;
 	return true;
+}
+
+/*
+ * Whether s, with no item now, may still have items older than the ones
+ * other streams hold: not when it ended, nor while its thread waits
+ * (REC_WAIT: it flushed before it blocked and flushes again as it returns).
+ * Lowers *bound to its last time if so.
+ */
+static inline void stream_bound(const stream_t *s, uint64_t *bound)
+{
+	if (!s->ended && !s->waiting && s->last_ts < *bound)
+		*bound = s->last_ts;
 }
 
 static inline bool heap_less(const stream_t *a, const stream_t *b)
@@ -460,7 +469,7 @@ static int id_release(fin_t *f, uint32_t id)
 }
 
 /*
- * The home slot of ptr: a window of PTR_WINDOW slots chosen by Fibonacci
+ * The home slot of ptr: a window of 2^PTR_WINDOW_SHIFT slots chosen by Fibonacci
  * hashing of ptr's page, and in it the slot of ptr's 16-byte offset in the
  * page.  Objects of one page, which a program allocates and frees close
  * together in time, so share a few cache lines of the table instead of
@@ -474,7 +483,7 @@ static inline size_t ptr_home(const ptr_map_t *m, uint64_t ptr)
 
 	if (!m->windows)        /* other keys: Fibonacci hashing of the whole key */
 		return (size_t)((ptr * 0x9e3779b97f4a7c15ull) >> (64 - bits));
-	size_t page = (size_t)(((ptr >> 12) * 0x9e3779b97f4a7c15ull) >> (64 - bits));
+	size_t page = (size_t)(((ptr >> FIN_PAGE_SHIFT) * 0x9e3779b97f4a7c15ull) >> (64 - bits));
 	return (page & ~(size_t)((1u << PTR_WINDOW_SHIFT) - 1)) |
 	       (size_t)((ptr >> 4) & ((1u << PTR_WINDOW_SHIFT) - 1));
 }
@@ -1259,17 +1268,15 @@ static int fin_open(fin_t *f)
  */
 static void fin_ready(fin_t *f, stream_t *s)
 {
-	if (f->any && (s->cur.ts < f->last_ts || (s->cur.ts == f->last_ts && s->key < f->last_key)))
+	if (s->cur.ts < f->last_ts || (s->cur.ts == f->last_ts && s->key < f->last_key))
 		f->restart = true;
 	heap_push(f, s);
 }
 
 /*
  * Write items in (ts, key) order while the oldest is older than bound (all
- * of them when final); a stream that runs dry lowers the bound to its last
- * time, before which it may still have items to come, unless it has ended
- * or its thread waits (REC_WAIT: it flushed before it blocked and flushes
- * again as it returns).  Returns 0 or -1.
+ * of them when final); a stream that runs dry lowers the bound
+ * (stream_bound()).  Returns 0 or -1.
  */
 static int fin_merge(fin_t *f, uint64_t bound)
 {
@@ -1280,7 +1287,6 @@ static int fin_merge(fin_t *f, uint64_t bound)
 		stream_prefetch(s);
 		if (fin_emit(f, s))
 			return -1;
-		f->any = true;
 		f->last_ts = s->cur.ts;
 		f->last_key = s->key;
 		if (!stream_advance_short(f, s) && stream_advance(f, s))
@@ -1290,8 +1296,7 @@ static int fin_merge(fin_t *f, uint64_t bound)
 			return -1;      /* dry: what was flushed since it was mapped */
 		if (!s->has) {
 			f->heap[0] = f->heap[--f->heap_len];
-			if (!s->ended && !s->waiting && s->last_ts < bound)
-				bound = s->last_ts;
+			stream_bound(s, &bound);
 		}
 		if (f->heap_len > 1)
 			heap_down(f, 0);
@@ -1325,7 +1330,16 @@ static void fin_free(fin_t *f)
 	free(f->free_ids);
 }
 
-/* Forget everything read and written: the state record_finalize_start() makes. */
+/* A finalizer of nothing read yet (f zeroed). */
+static void fin_init(fin_t *f, const record_finalize_opts_t *o, trace_error_t *err)
+{
+	f->o = o;
+	f->err = err;
+	f->st.origin_ns = o->origin_ns;
+	f->st.root_pid = o->root_pid;
+}
+
+/* Forget everything read and written, the output removed: as fin_init() leaves it. */
 static void fin_reset(fin_t *f)
 {
 	const record_finalize_opts_t *o = f->o;
@@ -1334,10 +1348,7 @@ static void fin_reset(fin_t *f)
 	trace_writer_abort(f->w);
 	fin_free(f);
 	memset(f, 0, sizeof(*f));
-	f->o = o;
-	f->err = err;
-	f->st.origin_ns = o->origin_ns;
-	f->st.root_pid = o->root_pid;
+	fin_init(f, o, err);
 }
 
 static fin_t *fin_start(const record_finalize_opts_t *o, trace_error_t *err, bool streaming)
@@ -1348,10 +1359,7 @@ static fin_t *fin_start(const record_finalize_opts_t *o, trace_error_t *err, boo
 		trace_error_set(err, o->out, TRACE_NO_EVENT, 0, "out of memory");
 		return NULL;
 	}
-	f->o = o;
-	f->err = err;
-	f->st.origin_ns = o->origin_ns;
-	f->st.root_pid = o->root_pid;
+	fin_init(f, o, err);
 	f->streaming = streaming;
 	if (streaming && fin_open(f)) {
 		free(f);
@@ -1386,8 +1394,8 @@ int64_t record_finalize_step(record_finalizer_t *f)
 			return -1;
 		if (s->has)
 			fin_ready(f, s);
-		else if (!s->ended && !s->waiting && s->last_ts < bound)
-			bound = s->last_ts;     /* it may still hold older items */
+		else
+			stream_bound(s, &bound);
 	}
 	if (!f->restart && fin_merge(f, bound))
 		return -1;
@@ -1443,7 +1451,7 @@ static int fin_final(fin_t *f)
 
 int record_finalize_finish(record_finalizer_t *f, record_finalize_stats_t *stats)
 {
-	int rc = fin_final(f);
+	int rc = f->restart ? 0 : fin_final(f);
 
 	if (!rc && f->restart) {
 		uint64_t streamed = f->st.nr_streamed;

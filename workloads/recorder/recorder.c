@@ -1291,8 +1291,9 @@ static void rec_wait_mark(uint32_t x)
 	errno = saved;
 }
 
-#define WAIT_WRAP(blocking, call) do {                                          \
-	if (unlikely(!real_waitpid))                                            \
+/* The body of a wait wrapper: real, the real function call makes. */
+#define WAIT_WRAP(real, blocking, call) do {                                    \
+	if (unlikely(!real))                                                    \
 		rec_resolve();                                                  \
 	if (blocking)                                                           \
 		rec_wait_mark(REC_WAIT_BEGIN);                                  \
@@ -1304,32 +1305,32 @@ static void rec_wait_mark(uint32_t x)
 
 EXPORT pid_t wait(int *status)
 {
-	WAIT_WRAP(true, real_wait(status));
+	WAIT_WRAP(real_wait, true, real_wait(status));
 }
 
 EXPORT pid_t waitpid(pid_t pid, int *status, int options)
 {
-	WAIT_WRAP(!(options & WNOHANG), real_waitpid(pid, status, options));
+	WAIT_WRAP(real_waitpid, !(options & WNOHANG), real_waitpid(pid, status, options));
 }
 
 EXPORT pid_t wait3(int *status, int options, struct rusage *ru)
 {
-	WAIT_WRAP(!(options & WNOHANG), real_wait3(status, options, ru));
+	WAIT_WRAP(real_wait3, !(options & WNOHANG), real_wait3(status, options, ru));
 }
 
 EXPORT pid_t wait4(pid_t pid, int *status, int options, struct rusage *ru)
 {
-	WAIT_WRAP(!(options & WNOHANG), real_wait4(pid, status, options, ru));
+	WAIT_WRAP(real_wait4, !(options & WNOHANG), real_wait4(pid, status, options, ru));
 }
 
 EXPORT int waitid(idtype_t idtype, id_t id, siginfo_t *info, int options)
 {
-	WAIT_WRAP(!(options & WNOHANG), real_waitid(idtype, id, info, options));
+	WAIT_WRAP(real_waitid, !(options & WNOHANG), real_waitid(idtype, id, info, options));
 }
 
 EXPORT int pthread_join(pthread_t th, void **ret)
 {
-	WAIT_WRAP(true, real_pthread_join(th, ret));
+	WAIT_WRAP(real_pthread_join, true, real_pthread_join(th, ret));
 }
 
 EXPORT pid_t fork(void)
