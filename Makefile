@@ -26,7 +26,7 @@ CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP -I.
 CXXFLAGS ?= -O2 -g
 CXXFLAGS += -std=c++17 -D_GNU_SOURCE -Wall -Wextra -MMD -MP -I.
-LDLIBS := -lzstd -lxxhash -ljansson -linih -lm -lpfm
+LDLIBS := -lzstd -lxxhash -ljansson -linih -lm -lpfm -lpthread
 
 ifeq ($(DEBUG),1)
 CFLAGS += -O0 -g3 -DMMBENCH_DEBUG=1

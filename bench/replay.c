@@ -131,6 +131,7 @@ struct replay {
 	const struct replay_opts *o;
 	phys_t pm;
 	trace_reader_t *r;
+	bool chunk_prefetch;            /* r decompresses ahead on a helper thread */
 	const trace_summary_t *sum;
 	char trace_name[256];
 	pfn_t *page_pfn;                /* [nr_pages]: pfn of each trace page id, PFN_NONE, PFN_FAILED */
@@ -156,8 +157,11 @@ struct replay {
 	uint64_t boot_cycles;           /* pm.cost_cycles then */
 	uint64_t modeled_cycles_measured; /* ... summed over measured events */
 	FILE *ts;                       /* timeseries.csv */
-	char *ts_buf;                   /* its rows held back until the loop ends (ts_hold()) */
-	size_t ts_len, ts_cap;
+	struct ts_row *ts_rows;         /* its rows held back until the loop ends (ts_drain()) */
+	size_t ts_len, ts_cap;          /* rows held, room for */
+	struct ts_sample *ts_samples;   /* the samples of those rows */
+	size_t ts_nr_samples, ts_samples_cap;
+	size_t ts_rows_per_sample;      /* the most a sample wrote: reserved before each */
 	uint64_t sample_every;
 	struct clock_cal cal;
 	double timing_overhead_ns;      /* what timing adds per event (timing_overhead()) */
@@ -532,59 +536,33 @@ static int replay_check(struct replay *rp, uint64_t idx)
 }
 
 /*
- * timeseries.csv rows, formatted by hand: a sample writes a few hundred rows
- * and sits inside the measured loop, where fprintf would cost ~1 us a row.
+ * timeseries.csv.  A sample sits inside the timed loop and yields a few
+ * hundred rows, so it only appends their raw values (struct ts_row, a few
+ * stores each); ts_drain() formats them by hand (fprintf would cost ~1 us a
+ * row) and writes them once the loop has ended.  What is held back is
+ * bounded (TS_HOLD_MAX rows); beyond that, or when memory runs out, the rows
+ * are written out inside the loop.
  */
-#define TS_ROW_MAX 512              /* longer than any row (scope < 64, metric and names short) */
+enum ts_scope { TS_ZONE, TS_SLAB, TS_VMALLOC, TS_PID };
 
-struct ts_line {
-	char buf[64];                   /* "EVENT,TS," (two u64 and two commas: at most 42 bytes) */
-	size_t prefix;                  /* bytes of it */
-	size_t out_len;                 /* bytes held in out */
-	char out[16384];                /* rows not yet handed to stdio: one fwrite per sample */
+static const char *const ts_scope_names[] = { [TS_SLAB] = "slab", [TS_VMALLOC] = "vmalloc" };
+
+struct ts_row {
+	const char *metric;             /* a string literal */
+	int64_t value;
+	uint32_t scope_id;              /* TS_ZONE: zone index; TS_PID: pid */
+	uint8_t scope;                  /* enum ts_scope */
+	int8_t order, mt;               /* < 0: empty */
 };
 
-#define TS_HOLD_MAX (64u << 20)         /* timeseries bytes held back at most */
+struct ts_sample {
+	uint64_t idx;                   /* events replayed */
+	uint64_t ts;                    /* trace time, ns */
+	size_t first;                   /* its first row in ts_rows */
+};
 
-/* Write the timeseries rows held back. */
-static void ts_drain(struct replay *rp)
-{
-	fwrite(rp->ts_buf, 1, rp->ts_len, rp->ts);
-	rp->ts_len = 0;
-}
-
-/*
- * Hand the rows in l->out on.  Writing a file costs as much as taking the
- * sample (ext4 and the page cache, ~5 KB a sample), and samples sit inside
- * the timed loop, so the rows are held in memory (up to TS_HOLD_MAX, the
- * whole timeseries of any trace at the default 100 samples) and written by
- * ts_drain() once the loop has ended.
- */
-static void ts_flush(struct replay *rp, struct ts_line *l)
-{
-	if (rp->ts_len + l->out_len > rp->ts_cap && rp->ts_len + l->out_len <= TS_HOLD_MAX) {
-		size_t cap = rp->ts_cap ? rp->ts_cap : 1 << 20;
-		char *n;
-
-		while (cap < rp->ts_len + l->out_len)
-			cap *= 2;
-		n = realloc(rp->ts_buf, cap);
-		if (n) {
-			/* fault the pages in now (the first MiB while setting up) */
-			memset(n + rp->ts_len, 0, cap - rp->ts_len);
-			rp->ts_buf = n;
-			rp->ts_cap = cap;
-		}
-	}
-	if (rp->ts_len + l->out_len > rp->ts_cap) {     /* full: write it all now */
-		ts_drain(rp);
-		fwrite(l->out, 1, l->out_len, rp->ts);
-	} else {
-		memcpy(rp->ts_buf + rp->ts_len, l->out, l->out_len);
-		rp->ts_len += l->out_len;
-	}
-	l->out_len = 0;
-}
+#define TS_HOLD_MAX ((64u << 20) / sizeof(struct ts_row))  /* rows held back at most */
+#define TS_ROW_MAX 512              /* longer than any row (scope < 64, metric and names short) */
 
 static size_t put_u64(char *p, uint64_t v)
 {
@@ -615,92 +593,173 @@ static inline char *put_str(char *p, const char *s)
 	return p + n;
 }
 
-/* Append "EVENT,TS,SCOPE,METRIC,ORDER,MIGRATETYPE,VALUE" (order and mt < 0: empty). */
-static void ts_row(struct replay *rp, struct ts_line *l, const char *scope, const char *metric,
-		   int order, int mt, int64_t value)
+/* "EVENT,TS,SCOPE,METRIC,ORDER,MIGRATETYPE,VALUE\n" at p, "EVENT,TS," given; returns its end. */
+static char *ts_format(const struct replay *rp, char *p, const char *prefix, size_t plen,
+		       const struct ts_row *t)
 {
-	char *p;
-
-	if (l->out_len > sizeof(l->out) - TS_ROW_MAX)
-		ts_flush(rp, l);
-	p = l->out + l->out_len;
-	memcpy(p, l->buf, sizeof(l->buf));      /* the prefix, and bytes the row overwrites */
-	p += l->prefix;
-	p = put_str(p, scope);
+	memcpy(p, prefix, plen);
+	p += plen;
+	if (t->scope == TS_ZONE) {
+		const struct zone *z = &rp->pm.zones[t->scope_id];
+		p = put_str(p, "node");
+		p += put_u64(p, z->node);
+		*p++ = '/';
+		p = put_str(p, z->name);
+	} else if (t->scope == TS_PID) {
+		p = put_str(p, "pid");
+		p += put_u64(p, t->scope_id);
+	} else {
+		p = put_str(p, ts_scope_names[t->scope]);
+	}
 	*p++ = ',';
-	p = put_str(p, metric);
+	p = put_str(p, t->metric);
 	*p++ = ',';
-	if (order >= 0)
-		p += put_u64(p, (uint64_t)order);
+	if (t->order >= 0)
+		p += put_u64(p, (uint64_t)t->order);
 	*p++ = ',';
-	if (mt >= 0)
-		p = put_str(p, migratetype_names[mt]);
+	if (t->mt >= 0)
+		p = put_str(p, migratetype_names[t->mt]);
 	*p++ = ',';
-	p += put_i64(p, value);
+	p += put_i64(p, t->value);
 	*p++ = '\n';
-	l->out_len = (size_t)(p - l->out);
+	return p;
 }
 
-struct ts_vm_ctx {
-	struct replay *rp;
-	struct ts_line *l;
-};
-
-static void ts_vm_row(void *ctx, const char *scope, const char *metric, int64_t value)
+/*
+ * Write every row held back and forget them; the last sample stays, with
+ * no rows, so that a sample cut in two by a drain goes on where it was.
+ */
+static void ts_drain(struct replay *rp)
 {
-	struct ts_vm_ctx *c = ctx;
+	char out[16384], prefix[64];
+	size_t len = 0;
 
-	ts_row(c->rp, c->l, scope, metric, -1, -1, value);
+	for (size_t si = 0; si < rp->ts_nr_samples; si++) {
+		const struct ts_sample *sm = &rp->ts_samples[si];
+		size_t end = si + 1 < rp->ts_nr_samples ? rp->ts_samples[si + 1].first : rp->ts_len;
+		size_t plen = put_u64(prefix, sm->idx);
+
+		prefix[plen++] = ',';
+		plen += put_u64(prefix + plen, sm->ts);
+		prefix[plen++] = ',';
+		for (size_t i = sm->first; i < end; i++) {
+			if (len > sizeof(out) - TS_ROW_MAX) {
+				fwrite(out, 1, len, rp->ts);
+				len = 0;
+			}
+			len = (size_t)(ts_format(rp, out + len, prefix, plen, &rp->ts_rows[i]) - out);
+		}
+	}
+	fwrite(out, 1, len, rp->ts);
+	if (rp->ts_nr_samples) {
+		rp->ts_samples[0] = rp->ts_samples[rp->ts_nr_samples - 1];
+		rp->ts_samples[0].first = 0;
+		rp->ts_nr_samples = 1;
+	}
+	rp->ts_len = 0;
 }
 
-/* One timeseries sample after event idx (events replayed = idx). */
-static void replay_sample(struct replay *rp, uint64_t idx, uint64_t ts)
+/*
+ * Grow *a (elements of size bytes, *cap of them) to hold need, at most max,
+ * writing the new part now so that later samples take no page faults.
+ * Returns 0, or -1 (nothing changed) at max or out of memory.
+ */
+static int ts_grow(void **a, size_t *cap, size_t need, size_t size, size_t max)
 {
-	struct ts_line l;
-	char scope[64];
+	size_t n = *cap ? *cap : 1024;
+	char *b;
 
-	l.out_len = 0;
-	l.prefix = put_u64(l.buf, idx);
-	l.buf[l.prefix++] = ',';
-	l.prefix += put_u64(l.buf + l.prefix, ts);
-	l.buf[l.prefix++] = ',';
+	while (n < need)
+		n *= 2;
+	if (n > max)
+		n = max;
+	if (need > n || !(b = realloc(*a, n * size)))
+		return -1;
+	memset(b + *cap * size, 0, (n - *cap) * size);
+	*a = b;
+	*cap = n;
+	return 0;
+}
+
+/* Room for n more rows and a sample: grow, else write out what is held. */
+static void ts_reserve(struct replay *rp, size_t n)
+{
+	if (rp->ts_len + n > rp->ts_cap &&
+	    ts_grow((void **)&rp->ts_rows, &rp->ts_cap, rp->ts_len + n, sizeof(*rp->ts_rows),
+		    TS_HOLD_MAX))
+		ts_drain(rp);
+	if (rp->ts_nr_samples == rp->ts_samples_cap &&
+	    ts_grow((void **)&rp->ts_samples, &rp->ts_samples_cap, rp->ts_nr_samples + 1,
+		    sizeof(*rp->ts_samples), TS_HOLD_MAX))
+		ts_drain(rp);
+}
+
+static inline void ts_put(struct replay *rp, enum ts_scope scope, uint32_t scope_id,
+			  const char *metric, int order, int mt, int64_t value)
+{
+	if (__builtin_expect(rp->ts_len == rp->ts_cap, 0))
+		ts_reserve(rp, 1);
+	rp->ts_rows[rp->ts_len++] = (struct ts_row){ metric, value, scope_id, (uint8_t)scope,
+						     (int8_t)order, (int8_t)mt };
+}
+
+static void ts_vm_row(void *ctx, uint32_t pid, const char *metric, int64_t value)
+{
+	ts_put(ctx, TS_PID, pid, metric, -1, -1, value);
+}
+
+/*
+ * One timeseries sample after event idx (events replayed = idx), at trace
+ * time ts (ns).  Returns 0, or -1 when the first sample finds no memory to
+ * hold its rows (later ones write out what is held instead).
+ */
+static int replay_sample(struct replay *rp, uint64_t idx, uint64_t ts)
+{
+	size_t first;
+
+	ts_reserve(rp, rp->ts_rows_per_sample);
+	if (!rp->ts_cap || rp->ts_nr_samples == rp->ts_samples_cap)
+		return -1;      /* only at the first sample: later a drain makes room */
+	first = rp->ts_len;
+	rp->ts_samples[rp->ts_nr_samples++] = (struct ts_sample){ idx, ts, first };
 	for (unsigned zi = 0; zi < rp->pm.nr_zones; zi++) {
 		const struct zone *z = &rp->pm.zones[zi];
 		int largest = -1;
 
 		if (!z->managed_pages)
 			continue;
-		snprintf(scope, sizeof(scope), "node%u/%s", z->node, z->name);
-		ts_row(rp, &l, scope, "nr_free_pages", -1, -1, (int64_t)z->nr_free_pages);
+		ts_put(rp, TS_ZONE, zi, "nr_free_pages", -1, -1, (int64_t)z->nr_free_pages);
 		for (unsigned o = 0; o <= rp->pm.max_order; o++) {
 			const struct free_area *fa = &z->free_area[o];
 			struct contig_page_info info;
 
 			if (fa->nr_free)
 				largest = (int)o;
-			ts_row(rp, &l, scope, "free_blocks", (int)o, -1, (int64_t)fa->nr_free);
+			ts_put(rp, TS_ZONE, zi, "free_blocks", (int)o, -1, (int64_t)fa->nr_free);
 			for (unsigned mt = 0; mt < MIGRATE_TYPES; mt++)
 				if (fa->nr_free_mt[mt])
-					ts_row(rp, &l, scope, "free_blocks", (int)o, (int)mt,
+					ts_put(rp, TS_ZONE, zi, "free_blocks", (int)o, (int)mt,
 					       (int64_t)fa->nr_free_mt[mt]);
 			fill_contig_page_info(&rp->pm, z, o, &info);
-			ts_row(rp, &l, scope, "extfrag_index", (int)o, -1, fragmentation_index_info(o, &info));
-			ts_row(rp, &l, scope, "unusable_index", (int)o, -1, unusable_free_index(o, &info));
+			ts_put(rp, TS_ZONE, zi, "extfrag_index", (int)o, -1,
+			       fragmentation_index_info(o, &info));
+			ts_put(rp, TS_ZONE, zi, "unusable_index", (int)o, -1, unusable_free_index(o, &info));
 		}
-		ts_row(rp, &l, scope, "largest_free_order", -1, -1, largest);
+		ts_put(rp, TS_ZONE, zi, "largest_free_order", -1, -1, largest);
 	}
 	struct slub_stats st;
 	struct vmalloc_stats vs;
 	slub_stats(&rp->slub, NULL, &st);
 	vmalloc_stats(&rp->vm, &vs);
-	ts_row(rp, &l, "slab", "bytes_requested", -1, -1, (int64_t)st.bytes_requested);
-	ts_row(rp, &l, "slab", "bytes_allocated", -1, -1, (int64_t)st.bytes_allocated);
-	ts_row(rp, &l, "slab", "slab_pages", -1, -1, (int64_t)st.slab_pages);
-	ts_row(rp, &l, "slab", "partial_free_objs", -1, -1, (int64_t)st.partial_free_objs);
-	ts_row(rp, &l, "vmalloc", "pages", -1, -1, (int64_t)vs.pages);
-	struct ts_vm_ctx c = { rp, &l };
-	replay_vm_sample(&rp->vmr, ts_vm_row, &c);
-	ts_flush(rp, &l);
+	ts_put(rp, TS_SLAB, 0, "bytes_requested", -1, -1, (int64_t)st.bytes_requested);
+	ts_put(rp, TS_SLAB, 0, "bytes_allocated", -1, -1, (int64_t)st.bytes_allocated);
+	ts_put(rp, TS_SLAB, 0, "slab_pages", -1, -1, (int64_t)st.slab_pages);
+	ts_put(rp, TS_SLAB, 0, "partial_free_objs", -1, -1, (int64_t)st.partial_free_objs);
+	ts_put(rp, TS_VMALLOC, 0, "pages", -1, -1, (int64_t)vs.pages);
+	replay_vm_sample(&rp->vmr, ts_vm_row, rp);
+	if (rp->ts_len > first && rp->ts_len - first > rp->ts_rows_per_sample)
+		rp->ts_rows_per_sample = rp->ts_len - first;
+	return 0;
 }
 
 /* The dumps --dump names, each printing one module's state in the kernel's format. */
@@ -864,58 +923,71 @@ replay_batch(struct replay *rp, const trace_event_t *evs, ssize_t n, struct loop
 {
 	const struct replay_opts *o = rp->o;
 	const uint64_t warmup = o->warmup;
+	/* The loop's counters in locals (registers), written back after the batch. */
+	uint64_t idx = ls->idx, modeled_cycles = ls->modeled_cycles, nr_measured = ls->nr_measured;
+	uint64_t modeled_cycles_measured = ls->modeled_cycles_measured;
+	uint64_t check_left = ls->check_left, sample_left = ls->sample_left, t_prev = ls->t_prev;
+	int rc = 0;
 
-	for (ssize_t i = 0; i < n; i++, ls->idx++) {
+	for (ssize_t i = 0; i < n; i++, idx++) {
 		const trace_event_t *ev = &evs[i];
 		/* ALLOC and FREE, nearly all of a malloc-heavy trace, without a call */
-		unsigned kind = ev->type == TRACE_FREE ? replay_free_obj(rp, ev, ls->idx) :
-				ev->type == TRACE_ALLOC ? replay_alloc(rp, ev, ls->idx) :
-				replay_event(rp, ev, ls->idx);
+		unsigned kind = ev->type == TRACE_FREE ? replay_free_obj(rp, ev, idx) :
+				ev->type == TRACE_ALLOC ? replay_alloc(rp, ev, idx) :
+				replay_event(rp, ev, idx);
 		uint64_t t_now = timing ? clock_ticks() : 0;
-		uint64_t cycles = rp->pm.cost_cycles, delta = cycles - ls->modeled_cycles;
+		uint64_t cycles = rp->pm.cost_cycles, delta = cycles - modeled_cycles;
 		bool rare = false;
 
-		ls->modeled_cycles = cycles;
-		if (__builtin_expect(ls->idx >= warmup && kind != KIND_NONE, 1)) {
+		modeled_cycles = cycles;
+		if (__builtin_expect(idx >= warmup && kind != KIND_NONE, 1)) {
 			uint64_t mns = cyc2ns_exact(mns_conv, delta);
 
-			ls->nr_measured++;
-			ls->modeled_cycles_measured += delta;
+			nr_measured++;
+			modeled_cycles_measured += delta;
 			hist_record(&rp->modeled[kind], mns);
 			if (timing)
-				hist_record(&rp->measured[kind], clock_ticks_to_ns(&rp->cal, t_now - ls->t_prev));
+				hist_record(&rp->measured[kind], clock_ticks_to_ns(&rp->cal, t_now - t_prev));
 			if (__builtin_expect(rp->compacted, 0)) {
 				hist_record(&rp->modeled[KIND_COMPACTION], mns);
 				if (timing)
 					hist_record(&rp->measured[KIND_COMPACTION],
-						    clock_ticks_to_ns(&rp->cal, t_now - ls->t_prev));
+						    clock_ticks_to_ns(&rp->cal, t_now - t_prev));
 			}
 		}
-		rp->compacted = false;  /* also after a warm-up event: it must not leak into the next */
+		if (__builtin_expect(rp->compacted, 0))
+			rp->compacted = false;  /* also after a warm-up event: it must not leak into the next */
 		if (__builtin_expect(ev->type == TRACE_MARK, 0) && o->dumps) {
 			char label[128];
-			mark_label(ev, ls->idx, label, sizeof(label));
-			if (replay_dump(rp, label))
-				return -1;
+			mark_label(ev, idx, label, sizeof(label));
+			if ((rc = replay_dump(rp, label)))
+				break;
 			rare = true;
 		}
-		if (__builtin_expect(!--ls->check_left, 0)) {
-			ls->check_left = o->check_every;
-			if (replay_check(rp, ls->idx))
-				return -1;
+		if (__builtin_expect(!--check_left, 0)) {
+			check_left = o->check_every;
+			if ((rc = replay_check(rp, idx)))
+				break;
 			rare = true;
 		}
-		if (__builtin_expect(!--ls->sample_left, 0)) {
-			ls->sample_left = rp->sample_every;
-			replay_sample(rp, ls->idx + 1, ev->ts);
+		if (__builtin_expect(!--sample_left, 0)) {
+			sample_left = rp->sample_every;
+			replay_sample(rp, idx + 1, ev->ts);
 			rare = true;
 		}
 		if (timing)             /* the next event starts here, or after the rare work */
-			ls->t_prev = __builtin_expect(rare, 0) ? clock_ticks() : t_now;
+			t_prev = __builtin_expect(rare, 0) ? clock_ticks() : t_now;
 	}
+	ls->idx = idx;
+	ls->modeled_cycles = modeled_cycles;
+	ls->nr_measured = nr_measured;
+	ls->modeled_cycles_measured = modeled_cycles_measured;
+	ls->check_left = check_left;
+	ls->sample_left = sample_left;
+	ls->t_prev = t_prev;
 	if (n > 0)
 		ls->last_ts = evs[n - 1].ts;
-	return 0;
+	return rc ? -1 : 0;
 }
 
 /*
@@ -964,6 +1036,12 @@ static int replay_loop(struct replay *rp)
 	memcpy(rp->boot_cost, rp->pm.cost, sizeof(rp->boot_cost));
 	if (o->timing)
 		rp->timing_overhead_ns = timing_overhead(rp);
+	/*
+	 * Decompress each next chunk on a second CPU while the engine runs.  Its
+	 * buffer is written here; its work starts inside the timed loop, after
+	 * the first chunk, and the counters (opened earlier, inherit) count it.
+	 */
+	rp->chunk_prefetch = trace_reader_prefetch(rp->r) == 1;
 	hw_counters_start(&rp->hw);
 	start_ns = clock_mono_ns();
 	n = o->timing ? replay_events(rp, &ls, true) : replay_events(rp, &ls, false);
@@ -1181,10 +1259,10 @@ static int replay_summary(struct replay *rp)
 	hw_counters_json(&rp->hw, hw);
 	json_object_set_new(s, "trace", summary_trace(rp->r, rp->o->trace_path));
 	json_object_set_new(s, "policy", policy_json(rp->pol));
-	json_object_set_new(s, "options", json_pack("{s:I,s:I,s:I,s:b,s:s}",
+	json_object_set_new(s, "options", json_pack("{s:I,s:I,s:I,s:b,s:s,s:b}",
 		"warmup_events", (json_int_t)rp->o->warmup, "check_every", (json_int_t)rp->o->check_every,
 		"sample_every", (json_int_t)rp->sample_every, "timing", rp->o->timing,
-		"touch", rp->vmr.touch ? "alloc" : "none"));
+		"touch", rp->vmr.touch ? "alloc" : "none", "chunk_prefetch", rp->chunk_prefetch));
 	json_object_set_new(s, "clock", json_pack("{s:s,s:f,s:f,s:f}",
 		"source", !rp->o->timing ? "none (--no-timing)" :
 			  rp->cal.tsc ? "tsc" : "clock_gettime(CLOCK_MONOTONIC)",
@@ -1274,7 +1352,8 @@ static void replay_free(struct replay *rp)
 	hw_counters_close(&rp->hw);
 	if (rp->ts)
 		fclose(rp->ts);
-	free(rp->ts_buf);
+	free(rp->ts_rows);
+	free(rp->ts_samples);
 	json_decref(rp->dump_labels);
 	free(rp->page_pfn);
 	free(rp->page_order);
@@ -1371,7 +1450,18 @@ static int replay_setup(struct replay *rp)
 		return -1;
 	}
 	fputs("event,ts_ns,scope,metric,order,migratetype,value\n", rp->ts);
-	replay_sample(rp, 0, 0);
+	rp->ts_rows_per_sample = 1;
+	if (replay_sample(rp, 0, 0)) {
+		fprintf(stderr, "mmbench replay: out of memory for the timeseries\n");
+		return -1;
+	}
+	/* Room for every sample's rows, written now rather than inside the loop. */
+	uint64_t nr_samples = rp->sum->nr_events / rp->sample_every + 2;
+	ts_reserve(rp, nr_samples > TS_HOLD_MAX / rp->ts_rows_per_sample ? TS_HOLD_MAX - rp->ts_len :
+		       (size_t)nr_samples * rp->ts_rows_per_sample);
+	if (rp->ts_samples_cap < nr_samples && nr_samples < TS_HOLD_MAX)
+		ts_grow((void **)&rp->ts_samples, &rp->ts_samples_cap, (size_t)nr_samples,
+			sizeof(*rp->ts_samples), TS_HOLD_MAX);
 	if (rp->o->timing)
 		clock_calibrate(&rp->cal, 20);
 	hw_counters_open(&rp->hw);

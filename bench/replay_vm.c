@@ -1132,18 +1132,16 @@ void replay_vm_destroy(replay_vm_t *v)
 	v->vs_up = v->tlb_up = false;
 }
 
-void replay_vm_sample(const replay_vm_t *v, void (*fn)(void *ctx, const char *scope,
+void replay_vm_sample(const replay_vm_t *v, void (*fn)(void *ctx, uint32_t pid,
 						      const char *metric, int64_t value), void *ctx)
 {
 	const struct rv_proc *p, *tmp;
-	char scope[32];
 
 	HASH_ITER(hh, v->procs, p, tmp) {
 		if (!p->mm || p->vforked)
 			continue;
-		snprintf(scope, sizeof(scope), "pid%u", p->pid);
-		fn(ctx, scope, "rss_pages", (int64_t)get_mm_rss(p->mm));
-		fn(ctx, scope, "pgtable_pages", (int64_t)(p->mm->pgtables_bytes / PAGE_SIZE));
+		fn(ctx, p->pid, "rss_pages", (int64_t)get_mm_rss(p->mm));
+		fn(ctx, p->pid, "pgtable_pages", (int64_t)(p->mm->pgtables_bytes / PAGE_SIZE));
 	}
 }
 

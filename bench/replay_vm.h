@@ -140,8 +140,12 @@ void replay_vm_destroy(replay_vm_t *v);
 /* Replay one event of the process side; returns its enum rv_kind, or RV_KIND_NONE. */
 int replay_vm_event(replay_vm_t *v, const trace_event_t *ev, uint64_t idx, unsigned cpu);
 
-/* Per-process rows for timeseries.csv: fn(ctx, scope, metric, value) for rss_pages and pgtable_pages. */
-void replay_vm_sample(const replay_vm_t *v, void (*fn)(void *ctx, const char *scope,
+/*
+ * Per-process rows for timeseries.csv (scope "pid<N>"): fn(ctx, pid, metric,
+ * value) for rss_pages and pgtable_pages (pages) of every process with its
+ * own address space; metric is a string literal.
+ */
+void replay_vm_sample(const replay_vm_t *v, void (*fn)(void *ctx, uint32_t pid,
 						      const char *metric, int64_t value), void *ctx);
 
 /* The maps of every live process, each under a "== pid N ==" line. */

@@ -381,6 +381,18 @@ int trace_next(trace_reader_t *r, trace_event_t *ev);
  */
 ssize_t trace_next_batch(trace_reader_t *r, trace_event_t *evs, size_t max);
 
+/*
+ * Decompress each next chunk (checksum and zstd, about a third of the
+ * decoding of a malloc-heavy trace) on a helper thread while the current one
+ * is decoded.  Events, strings and errors stay exactly those of a reader
+ * without it.  The helper's buffer (as large as the biggest chunk) is
+ * allocated and written here, and it starts on the chunk after the next one
+ * loaded.  Returns 1 when the helper runs, 0 when it would not help (one CPU
+ * available, or at most one chunk left), -1 with errno set when it could not
+ * start (the reader works on without it).  trace_close() stops it.
+ */
+int trace_reader_prefetch(trace_reader_t *r);
+
 /* Index of the event trace_next() will decode next (== events returned so far). */
 uint64_t trace_position(const trace_reader_t *r);
 

@@ -7,9 +7,13 @@
  * demand.  Every field is checked against the bounds the format sets, so a
  * malformed or hostile file yields an error naming the event and byte offset,
  * never a crash, a hang or an allocation larger than the file implies.
+ * trace_reader_prefetch() adds a helper thread that decompresses the next
+ * chunk into a second buffer while the current one is decoded.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +49,7 @@ struct trace_reader {
 	ZSTD_DCtx *dctx;
 	uint8_t *raw;           /* decompressed current chunk */
 	size_t raw_cap;         /* bytes allocated at raw */
+	struct chunk_prefetch *pf; /* trace_reader_prefetch(), or NULL */
 
 	const uint8_t *p;       /* decode cursor in raw */
 	const uint8_t *end;     /* end of the current chunk's events */
@@ -436,10 +441,13 @@ fail:
 	return NULL;
 }
 
+static void prefetch_stop(trace_reader_t *r);
+
 void trace_close(trace_reader_t *r)
 {
 	if (!r)
 		return;
+	prefetch_stop(r);
 	if (r->map)
 		munmap(r->map, r->len);
 	free(r->owned);
@@ -471,6 +479,189 @@ static int finish(trace_reader_t *r)
 			       (unsigned long long)r->sum.last_ts, (unsigned long long)r->ts);
 	r->state = 0;
 	return 0;
+}
+
+/* ------------------------------------------------------------- chunk prefetch */
+
+#define NO_CHUNK UINT64_MAX
+
+/*
+ * The next chunk, checked and decompressed on a helper thread while the
+ * current one is decoded.  The helper reads only what never changes after
+ * open (the file, the chunk table) and writes only `spare`; load_chunk()
+ * still runs every check of its own, in its order, and takes the spare
+ * buffer only when the helper prepared that very chunk.  The helper succeeds
+ * exactly when load_chunk()'s own checksum and decompression would (same
+ * bytes, same calls), so results and errors are those of a reader without it.
+ */
+struct chunk_prefetch {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	uint64_t want;          /* chunk to prepare next, or NO_CHUNK */
+	uint64_t ready;         /* chunk held in spare, or NO_CHUNK */
+	bool busy;              /* the helper is preparing a chunk */
+	bool quit;
+	uint8_t *spare;         /* a buffer like r->raw */
+	size_t spare_cap;       /* bytes allocated at spare */
+	ZSTD_DCtx *dctx;        /* the helper's own */
+};
+
+/*
+ * Decompress chunk j into pf->spare if the checks that keep the reads inside
+ * the file pass, and its checksum and zstd frame are good.  Reads only what
+ * is immutable after open.  Returns true when spare holds the chunk.
+ */
+static bool prefetch_prepare(const trace_reader_t *r, struct chunk_prefetch *pf, uint64_t j)
+{
+	const uint8_t *e = r->table + j * FMT_CHUNK_ENTRY;
+	uint64_t off = get_le64(e);
+	uint32_t nr = get_le32(e + 24), raw_size = get_le32(e + 28);
+
+	if (off < r->data_start || off > r->index_off || r->index_off - off < FMT_CHUNK_HDR_SIZE)
+		return false;
+	const uint8_t *h = r->data + off, *src = h + FMT_CHUNK_HDR_SIZE;
+	uint32_t comp = get_le32(h + 4);
+	if (get_le32(h + 8) != raw_size || raw_size > FMT_MAX_CHUNK_RAW || raw_size < nr * 2u ||
+	    raw_size > pf->spare_cap || comp > r->index_off - off - FMT_CHUNK_HDR_SIZE ||
+	    get_le32(h + 32) != XXH32(src, comp, 0) ||
+	    ZSTD_getFrameContentSize(src, comp) != raw_size)
+		return false;
+	return ZSTD_decompressDCtx(pf->dctx, pf->spare, raw_size, src, comp) == raw_size;
+}
+
+static void *prefetch_main(void *arg)
+{
+	trace_reader_t *r = arg;
+	struct chunk_prefetch *pf = r->pf;
+
+	pthread_mutex_lock(&pf->lock);
+	for (;;) {
+		while (!pf->quit && pf->want == NO_CHUNK)
+			pthread_cond_wait(&pf->cond, &pf->lock);
+		if (pf->quit)
+			break;
+		uint64_t j = pf->want;
+		pf->want = NO_CHUNK;
+		pf->ready = NO_CHUNK;
+		pf->busy = true;
+		pthread_mutex_unlock(&pf->lock);
+		bool ok = prefetch_prepare(r, pf, j);
+		pthread_mutex_lock(&pf->lock);
+		pf->busy = false;
+		pf->ready = ok ? j : NO_CHUNK;
+		pthread_cond_broadcast(&pf->cond);
+	}
+	pthread_mutex_unlock(&pf->lock);
+	return NULL;
+}
+
+/*
+ * Called by load_chunk() for chunk j once its own checks have passed: wait
+ * for the helper, and swap its buffer in when it holds j.  Returns true when
+ * r->raw now holds chunk j decompressed.
+ */
+static bool prefetch_take(trace_reader_t *r, uint64_t j)
+{
+	struct chunk_prefetch *pf = r->pf;
+	bool took = false;
+
+	if (!pf)
+		return false;
+	pthread_mutex_lock(&pf->lock);
+	while (pf->busy || pf->want != NO_CHUNK)
+		pthread_cond_wait(&pf->cond, &pf->lock);
+	if (pf->ready == j) {
+		uint8_t *b = r->raw;
+		size_t cap = r->raw_cap;
+		r->raw = pf->spare;
+		r->raw_cap = pf->spare_cap;
+		pf->spare = b;
+		pf->spare_cap = cap;
+		took = true;
+	}
+	pf->ready = NO_CHUNK;
+	pthread_mutex_unlock(&pf->lock);
+	return took;
+}
+
+/* Ask the helper for chunk j (the one after the chunk just loaded). */
+static void prefetch_request(trace_reader_t *r, uint64_t j)
+{
+	struct chunk_prefetch *pf = r->pf;
+
+	if (!pf || j >= r->sum.nr_chunks)
+		return;
+	pthread_mutex_lock(&pf->lock);
+	pf->want = j;
+	pthread_cond_broadcast(&pf->cond);
+	pthread_mutex_unlock(&pf->lock);
+}
+
+static void prefetch_stop(trace_reader_t *r)
+{
+	struct chunk_prefetch *pf = r->pf;
+
+	if (!pf)
+		return;
+	pthread_mutex_lock(&pf->lock);
+	pf->quit = true;
+	pthread_cond_broadcast(&pf->cond);
+	pthread_mutex_unlock(&pf->lock);
+	pthread_join(pf->thread, NULL);
+	pthread_mutex_destroy(&pf->lock);
+	pthread_cond_destroy(&pf->cond);
+	ZSTD_freeDCtx(pf->dctx);
+	free(pf->spare);
+	free(pf);
+	r->pf = NULL;
+}
+
+static unsigned cpus_available(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return 1;
+	return (unsigned)CPU_COUNT(&set);
+}
+
+int trace_reader_prefetch(trace_reader_t *r)
+{
+	struct chunk_prefetch *pf;
+	int rc;
+
+	if (r->pf)
+		return 1;
+	if (r->next_chunk + 1 >= r->sum.nr_chunks || cpus_available() < 2)
+		return 0;
+	if (!(pf = calloc(1, sizeof(*pf))))
+		return -1;
+	pf->want = pf->ready = NO_CHUNK;
+	pf->spare_cap = r->raw_cap;
+	pf->dctx = ZSTD_createDCtx();
+	if (!pf->dctx || !(pf->spare = malloc(pf->spare_cap ? pf->spare_cap : 1))) {
+		ZSTD_freeDCtx(pf->dctx);
+		free(pf);
+		errno = ENOMEM;
+		return -1;
+	}
+	/* Written once here, like r->raw (raw_reserve()): no page faults later. */
+	memset(pf->spare, 0, pf->spare_cap);
+	pthread_mutex_init(&pf->lock, NULL);
+	pthread_cond_init(&pf->cond, NULL);
+	r->pf = pf;
+	if ((rc = pthread_create(&pf->thread, NULL, prefetch_main, r))) {
+		pthread_mutex_destroy(&pf->lock);
+		pthread_cond_destroy(&pf->cond);
+		ZSTD_freeDCtx(pf->dctx);
+		free(pf->spare);
+		free(pf);
+		r->pf = NULL;
+		errno = rc;
+		return -1;
+	}
+	return 1;
 }
 
 static int load_chunk(trace_reader_t *r)
@@ -514,6 +705,8 @@ static int load_chunk(trace_reader_t *r)
 		return rerr_at(r, r->pos, off + 24,
 			       "events out of order: chunk %llu starts at %llu ns, before the previous event at %llu ns",
 			       ci, (unsigned long long)base_ts, (unsigned long long)r->ts);
+	if (prefetch_take(r, r->next_chunk))
+		goto loaded;
 	if (raw_reserve(r, raw_size))
 		return rerr_at(r, r->pos, off, "out of memory");
 	const uint8_t *src = h + FMT_CHUNK_HDR_SIZE;
@@ -532,6 +725,8 @@ static int load_chunk(trace_reader_t *r)
 	if (n != raw_size)
 		return rerr_at(r, r->pos, off + FMT_CHUNK_HDR_SIZE,
 			       "chunk %llu: decompressed to %zu bytes, expected %u", ci, n, raw_size);
+loaded:
+	prefetch_request(r, r->next_chunk + 1);
 	r->chunk_off = off;
 	r->next_off = off + FMT_CHUNK_HDR_SIZE + comp;
 	r->next_chunk++;

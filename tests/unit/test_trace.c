@@ -3,6 +3,7 @@
  * metadata, bounds, and rejection of damaged files.
  */
 #include <criterion/criterion.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -395,13 +396,18 @@ static uint8_t *load(size_t *len)
 	return b;
 }
 
-/* Open buf and read to the end; returns the error (or NULL) and its message. */
-static const char *damaged(const uint8_t *buf, size_t len, trace_error_t *err)
+/*
+ * Open buf and read to the end, with trace_reader_prefetch() when prefetch;
+ * returns the error (or NULL) and its message.
+ */
+static const char *damaged_read(const uint8_t *buf, size_t len, trace_error_t *err, bool prefetch)
 {
 	static char msg[768];
 	trace_reader_t *r = trace_open_mem(buf, len, "d.mmt", err);
 	if (!r)
 		return trace_error_format(err, msg, sizeof(msg));
+	if (prefetch)
+		cr_assert_geq(trace_reader_prefetch(r), 0);
 	trace_event_t ev;
 	int rc;
 	while ((rc = trace_next(r, &ev)) == 1)
@@ -409,6 +415,25 @@ static const char *damaged(const uint8_t *buf, size_t len, trace_error_t *err)
 	*err = *trace_reader_error(r);
 	trace_close(r);
 	return rc < 0 ? trace_error_format(err, msg, sizeof(msg)) : NULL;
+}
+
+static const char *damaged(const uint8_t *buf, size_t len, trace_error_t *err)
+{
+	return damaged_read(buf, len, err, false);
+}
+
+/* A reader with trace_reader_prefetch() fails exactly where and how one without does. */
+static void assert_prefetch_fails_alike(const uint8_t *b, size_t len, const char *what)
+{
+	trace_error_t e1, e2;
+	const char *m = damaged(b, len, &e1);
+	char m1[768];
+
+	snprintf(m1, sizeof(m1), "%s", m ? m : "(none)");
+	m = damaged_read(b, len, &e2, true);
+	cr_assert_str_eq(m ? m : "(none)", m1, "%s", what);
+	cr_assert(e1.event == e2.event && e1.offset == e2.offset && e1.chunk_offset == e2.chunk_offset,
+		  "%s", what);
 }
 
 static uint8_t *sample(size_t *len)
@@ -446,6 +471,103 @@ Test(trace, every_bit_flip_is_an_error)
 			b[i] ^= (uint8_t)(1u << bit);
 		}
 	free(b);
+}
+
+Test(trace, prefetch_fails_as_without_it)
+{
+	size_t len;
+	uint8_t *b = sample(&len);
+	char what[64];
+	for (size_t cut = 0; cut <= len; cut++) {
+		snprintf(what, sizeof(what), "cut at %zu", cut);
+		assert_prefetch_fails_alike(b, cut, what);
+	}
+	for (size_t i = 0; i < len; i++)
+		for (int bit = 0; bit < 8; bit++) {
+			b[i] ^= (uint8_t)(1u << bit);
+			snprintf(what, sizeof(what), "flip of byte %zu bit %d", i, bit);
+			assert_prefetch_fails_alike(b, len, what);
+			b[i] ^= (uint8_t)(1u << bit);
+		}
+	free(b);
+}
+
+static bool more_than_one_cpu(void)
+{
+	cpu_set_t set;
+	return !sched_getaffinity(0, sizeof(set), &set) && CPU_COUNT(&set) > 1;
+}
+
+#define PREFETCH_COPIES 300     /* of all_types(), in 3-event chunks */
+
+/*
+ * With the next chunk decompressed ahead, trace_next() and trace_next_batch()
+ * return the same events, strings included; each copy's strings are its own,
+ * so a string read from the wrong chunk buffer shows.
+ */
+Test(trace, prefetch_reads_the_same_events)
+{
+	static trace_event_t evs[PREFETCH_COPIES * 32];
+	static char names[PREFETCH_COPIES][24];
+	size_t n = 0;
+	trace_error_t err;
+
+	for (unsigned c = 0; c < PREFETCH_COPIES; c++) {
+		size_t k = all_types(evs + n);
+		uint32_t len = (uint32_t)snprintf(names[c], sizeof(names[c]), "copy-%u", c);
+		for (size_t i = n; i < n + k; i++) {
+			evs[i].ts += c * 1000u;
+			if (evs[i].type == TRACE_CACHE_CREATE)
+				evs[i].cache_create.name = names[c], evs[i].cache_create.name_len = len;
+			else if (evs[i].type == TRACE_EXEC)
+				evs[i].exec.path = names[c], evs[i].exec.path_len = len;
+			else if (evs[i].type == TRACE_MARK)
+				evs[i].mark.name = names[c], evs[i].mark.name_len = len;
+		}
+		n += k;
+	}
+	write_events(evs, n, 3);
+	for (int batch = 0; batch < 2; batch++) {
+		trace_reader_t *r = trace_open(path, &err);
+		cr_assert_not_null(r, "%s", err.reason);
+		cr_assert_eq(trace_reader_prefetch(r), more_than_one_cpu() ? 1 : 0);
+		cr_assert_eq(trace_reader_prefetch(r), more_than_one_cpu() ? 1 : 0, "a second call is harmless");
+		trace_event_t got[8];
+		size_t total = 0;
+		ssize_t k;
+		for (;;) {
+			memset(got, 0, sizeof(got));    /* assert_same compares padding too */
+			k = batch ? trace_next_batch(r, got, 8) : trace_next(r, got);
+			if (k <= 0)
+				break;
+			cr_assert_leq(total + (size_t)k, n);
+			for (ssize_t i = 0; i < k; i++)
+				assert_same(&evs[total + (size_t)i], &got[i], total + (size_t)i);
+			total += (size_t)k;
+		}
+		cr_assert_eq(k, 0, "%s", trace_reader_error(r)->reason);
+		cr_assert_eq(total, n);
+		trace_close(r);
+	}
+}
+
+/* Nothing to overlap with one chunk; closing mid-trace stops the helper. */
+Test(trace, prefetch_only_with_chunks_to_overlap)
+{
+	trace_event_t evs[64], ev;
+	size_t n = all_types(evs);
+	trace_error_t err;
+
+	write_events(evs, n, 0);
+	trace_reader_t *r = trace_open(path, &err);
+	cr_assert_not_null(r, "%s", err.reason);
+	cr_assert_eq(trace_reader_prefetch(r), 0, "one chunk");
+	trace_close(r);
+	write_events(evs, n, 2);
+	r = trace_open(path, &err);
+	cr_assert_eq(trace_reader_prefetch(r), more_than_one_cpu() ? 1 : 0);
+	cr_assert_eq(trace_next(r, &ev), 1);
+	trace_close(r);
 }
 
 Test(trace, wrong_magic_and_version)
