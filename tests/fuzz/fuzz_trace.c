@@ -22,7 +22,9 @@
  * read three ways: as it is; with every checksum it carries recomputed
  * (repair()), which lets mutated sizes, offsets and counts through; and as the
  * decompressed events of a chunk wrapped into a valid trace (wrap_events()),
- * which exercises the event decoder on arbitrary bytes.
+ * which exercises the event decoder on arbitrary bytes.  The repaired input is
+ * read a second time with the chunk prefetch (trace_reader_prefetch()), which
+ * must end exactly as the first read did.
  *
  * Build: make build/fuzz/fuzz_trace; run: tests/fuzz/run.sh (or `make fuzz`).
  */
@@ -180,16 +182,31 @@ static void check_error(const trace_error_t *err, size_t size)
 }
 
 /* Read the trace in buf (len bytes) to its end, checking as described above. */
-static void read_trace(const uint8_t *data, size_t size)
-{
+/* How a read ended: trace_next()'s last return, the events before it, the error. */
+struct outcome {
+	int rc;
+	uint64_t n;
 	trace_error_t err;
-	trace_reader_t *r = trace_open_mem(data, size, FUZZ_NAME, &err);
+};
+
+/*
+ * Read data to the end with every check above, with the next chunk
+ * decompressed ahead on a helper thread when prefetch (trace_reader_prefetch()).
+ */
+static struct outcome read_trace(const uint8_t *data, size_t size, bool prefetch)
+{
+	struct outcome o;
+	memset(&o, 0, sizeof(o));
+	trace_reader_t *r = trace_open_mem(data, size, FUZZ_NAME, &o.err);
 	if (!r) {
-		check_error(&err, size);
-		if (err.event != TRACE_NO_EVENT)
-			fail("open error names an event", err.event);
-		return;
+		check_error(&o.err, size);
+		if (o.err.event != TRACE_NO_EVENT)
+			fail("open error names an event", o.err.event);
+		o.rc = -2;
+		return o;
 	}
+	if (prefetch && trace_reader_prefetch(r) < 0)
+		fail("the chunk prefetch did not start", 0);
 	check_meta(r);
 	const trace_summary_t *s = trace_summary(r);
 	uint64_t by_type[TRACE_NR_TYPES] = { 0 };
@@ -230,7 +247,21 @@ static void read_trace(const uint8_t *data, size_t size)
 	}
 	if (trace_next(r, &ev) != rc || trace_next(r, &ev) != rc)
 		fail("trace_next does not stay at its end or error", n);
+	o.rc = rc;
+	o.n = n;
+	o.err = *trace_reader_error(r);
 	trace_close(r);
+	return o;
+}
+
+/* Reading with the chunk prefetch must end exactly as reading without it. */
+static void read_both_ways(const uint8_t *data, size_t size)
+{
+	struct outcome a = read_trace(data, size, false), b = read_trace(data, size, true);
+
+	if (a.rc != b.rc || a.n != b.n || a.err.event != b.err.event || a.err.offset != b.err.offset ||
+	    a.err.chunk_offset != b.err.chunk_offset || strcmp(a.err.reason, b.err.reason))
+		fail("the chunk prefetch changes how the read ends", a.n);
 }
 
 /* ------------------------------------------------------------- repaired */
@@ -381,18 +412,18 @@ static uint8_t *wrap_events(const uint8_t *data, size_t size, size_t *len)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	read_trace(data, size);
+	read_trace(data, size, false);
 
 	uint8_t *b = repair(data, size);
 	if (b) {
-		read_trace(b, size);
+		read_both_ways(b, size);
 		free(b);
 	}
 
 	size_t len;
 	b = wrap_events(data, size, &len);
 	if (b) {
-		read_trace(b, len);
+		read_trace(b, len, false);
 		free(b);
 	}
 	return 0;
