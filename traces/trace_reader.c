@@ -598,6 +598,19 @@ static void prefetch_request(trace_reader_t *r, uint64_t j)
 	pthread_mutex_unlock(&pf->lock);
 }
 
+/* Free r->pf, whose helper has ended or never started. */
+static void prefetch_free(trace_reader_t *r)
+{
+	struct chunk_prefetch *pf = r->pf;
+
+	pthread_mutex_destroy(&pf->lock);
+	pthread_cond_destroy(&pf->cond);
+	ZSTD_freeDCtx(pf->dctx);
+	free(pf->spare);
+	free(pf);
+	r->pf = NULL;
+}
+
 static void prefetch_stop(trace_reader_t *r)
 {
 	struct chunk_prefetch *pf = r->pf;
@@ -609,12 +622,7 @@ static void prefetch_stop(trace_reader_t *r)
 	pthread_cond_broadcast(&pf->cond);
 	pthread_mutex_unlock(&pf->lock);
 	pthread_join(pf->thread, NULL);
-	pthread_mutex_destroy(&pf->lock);
-	pthread_cond_destroy(&pf->cond);
-	ZSTD_freeDCtx(pf->dctx);
-	free(pf->spare);
-	free(pf);
-	r->pf = NULL;
+	prefetch_free(r);
 }
 
 static unsigned cpus_available(void)
@@ -652,12 +660,7 @@ int trace_reader_prefetch(trace_reader_t *r)
 	pthread_cond_init(&pf->cond, NULL);
 	r->pf = pf;
 	if ((rc = pthread_create(&pf->thread, NULL, prefetch_main, r))) {
-		pthread_mutex_destroy(&pf->lock);
-		pthread_cond_destroy(&pf->cond);
-		ZSTD_freeDCtx(pf->dctx);
-		free(pf->spare);
-		free(pf);
-		r->pf = NULL;
+		prefetch_free(r);
 		errno = rc;
 		return -1;
 	}
