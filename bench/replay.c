@@ -1457,8 +1457,9 @@ static int replay_setup(struct replay *rp)
 	}
 	/* Room for every sample's rows, written now rather than inside the loop. */
 	uint64_t nr_samples = rp->sum->nr_events / rp->sample_every + 2;
-	ts_reserve(rp, nr_samples > TS_HOLD_MAX / rp->ts_rows_per_sample ? TS_HOLD_MAX - rp->ts_len :
-		       (size_t)nr_samples * rp->ts_rows_per_sample);
+	uint64_t rows = nr_samples > TS_HOLD_MAX / rp->ts_rows_per_sample ? TS_HOLD_MAX :
+			nr_samples * rp->ts_rows_per_sample;
+	ts_reserve(rp, rows > TS_HOLD_MAX - rp->ts_len ? TS_HOLD_MAX - rp->ts_len : (size_t)rows);
 	if (rp->ts_samples_cap < nr_samples && nr_samples < TS_HOLD_MAX)
 		ts_grow((void **)&rp->ts_samples, &rp->ts_samples_cap, (size_t)nr_samples,
 			sizeof(*rp->ts_samples), TS_HOLD_MAX);
