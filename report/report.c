@@ -226,6 +226,31 @@ static void policy_flatten(const json_t *o, const char *prefix, json_t *out)
 	}
 }
 
+/*
+ * One row of a policy's differences from linux-default: setting, its
+ * linux-default value, the policy's (NULL: "(absent)"); the table's head
+ * before the first row (nr_before == 0).
+ */
+static void policy_diff_row(rctx_t *c, const char *policy, size_t nr_before, const char *key,
+			    const json_t *base_v, const json_t *v)
+{
+	if (!nr_before) {
+		fputs("<table class=\"data\"><tr>", c->f);
+		th(c, "setting");
+		th(c, "linux-default");
+		th(c, policy);
+		fputs("</tr>\n", c->f);
+	}
+	fputs("<tr>", c->f);
+	td(c, key);
+	td_json(c, base_v);
+	if (v)
+		td_json(c, v);
+	else
+		td(c, "(absent)");
+	fputs("</tr>\n", c->f);
+}
+
 static void context_policies(rctx_t *c)
 {
 	const rset_t *set = c->set;
@@ -281,35 +306,11 @@ static void context_policies(rctx_t *c)
 
 			if (bv && json_equal(bv, v))
 				continue;
-			if (!nr_diff++) {
-				fputs("<table class=\"data\"><tr>", c->f);
-				th(c, "setting");
-				th(c, "linux-default");
-				th(c, name);
-				fputs("</tr>\n", c->f);
-			}
-			fputs("<tr>", c->f);
-			td(c, k);
-			td_json(c, bv);
-			td_json(c, v);
-			fputs("</tr>\n", c->f);
+			policy_diff_row(c, name, nr_diff++, k, bv, v);
 		}
-		json_object_foreach(bflat, k, v) {
-			if (json_object_get(flat, k))
-				continue;
-			if (!nr_diff++) {
-				fputs("<table class=\"data\"><tr>", c->f);
-				th(c, "setting");
-				th(c, "linux-default");
-				th(c, name);
-				fputs("</tr>\n", c->f);
-			}
-			fputs("<tr>", c->f);
-			td(c, k);
-			td_json(c, v);
-			td(c, "(absent)");
-			fputs("</tr>\n", c->f);
-		}
+		json_object_foreach(bflat, k, v)
+			if (!json_object_get(flat, k))
+				policy_diff_row(c, name, nr_diff++, k, v, NULL);
 		if (nr_diff)
 			fputs("</table>\n", c->f);
 		else

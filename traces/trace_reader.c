@@ -304,26 +304,32 @@ static trace_reader_t *reader_new(const char *name, trace_error_t *err)
 }
 
 /*
- * Make r->raw hold at least size bytes (a power of two from 64 KiB), its
- * new pages written once here, so that decompressing into it takes no host
- * page faults.  Returns 0, or -1 when out of memory (r->raw is unchanged).
+ * Make the decompression buffer *buf (*cap bytes) hold at least size bytes
+ * (a power of two from 64 KiB), its new pages written once here, so that
+ * decompressing into it takes no host page faults.  Returns 0, or -1 when
+ * out of memory (*buf is unchanged).
  */
+static int buf_reserve(uint8_t **buf, size_t *cap, size_t size)
+{
+	size_t n = *cap ? *cap : 1 << 16;
+	uint8_t *b;
+
+	if (size <= *cap)
+		return 0;
+	while (n < size)
+		n *= 2;
+	b = realloc(*buf, n);
+	if (!b)
+		return -1;
+	memset(b + *cap, 0, n - *cap);
+	*buf = b;
+	*cap = n;
+	return 0;
+}
+
 static int raw_reserve(trace_reader_t *r, size_t size)
 {
-	size_t cap = r->raw_cap ? r->raw_cap : 1 << 16;
-	uint8_t *n;
-
-	if (size <= r->raw_cap)
-		return 0;
-	while (cap < size)
-		cap *= 2;
-	n = realloc(r->raw, cap);
-	if (!n)
-		return -1;
-	memset(n + r->raw_cap, 0, cap - r->raw_cap);
-	r->raw = n;
-	r->raw_cap = cap;
-	return 0;
+	return buf_reserve(&r->raw, &r->raw_cap, size);
 }
 
 /* Validate header and trailer; on failure copy the error out and free r. */
@@ -507,6 +513,36 @@ struct chunk_prefetch {
 	ZSTD_DCtx *dctx;        /* the helper's own */
 };
 
+/* How chunk_decompress() went. */
+enum chunk_status {
+	CHUNK_OK,
+	CHUNK_BAD_CHECKSUM,     /* compressed data checksum mismatch */
+	CHUNK_BAD_FRAME_SIZE,   /* the zstd frame's content size is not raw_size */
+	CHUNK_ZSTD_ERROR,       /* zstd refused the data (*n holds its error code) */
+	CHUNK_SHORT,            /* decompressed to *n bytes, not raw_size */
+};
+
+/*
+ * The checksum and decompression of a chunk whose header is at h, whose
+ * comp compressed bytes follow it, into dst (room for raw_size bytes): what
+ * load_chunk() and the prefetch helper both do, so that they agree.  *n is
+ * ZSTD_decompressDCtx()'s result.
+ */
+static enum chunk_status chunk_decompress(ZSTD_DCtx *dctx, const uint8_t *h, uint32_t comp,
+					  uint32_t raw_size, uint8_t *dst, size_t *n)
+{
+	const uint8_t *src = h + FMT_CHUNK_HDR_SIZE;
+
+	if (get_le32(h + 32) != XXH32(src, comp, 0))
+		return CHUNK_BAD_CHECKSUM;
+	if (ZSTD_getFrameContentSize(src, comp) != raw_size)
+		return CHUNK_BAD_FRAME_SIZE;
+	*n = ZSTD_decompressDCtx(dctx, dst, raw_size, src, comp);
+	if (ZSTD_isError(*n))
+		return CHUNK_ZSTD_ERROR;
+	return *n == raw_size ? CHUNK_OK : CHUNK_SHORT;
+}
+
 /*
  * Decompress chunk j into pf->spare if the checks that keep the reads inside
  * the file pass, and its checksum and zstd frame are good.  Reads only what
@@ -520,14 +556,13 @@ static bool prefetch_prepare(const trace_reader_t *r, struct chunk_prefetch *pf,
 
 	if (off < r->data_start || off > r->index_off || r->index_off - off < FMT_CHUNK_HDR_SIZE)
 		return false;
-	const uint8_t *h = r->data + off, *src = h + FMT_CHUNK_HDR_SIZE;
+	const uint8_t *h = r->data + off;
 	uint32_t comp = get_le32(h + 4);
+	size_t n;
 	if (get_le32(h + 8) != raw_size || raw_size > FMT_MAX_CHUNK_RAW || raw_size < nr * 2u ||
-	    raw_size > pf->spare_cap || comp > r->index_off - off - FMT_CHUNK_HDR_SIZE ||
-	    get_le32(h + 32) != XXH32(src, comp, 0) ||
-	    ZSTD_getFrameContentSize(src, comp) != raw_size)
+	    raw_size > pf->spare_cap || comp > r->index_off - off - FMT_CHUNK_HDR_SIZE)
 		return false;
-	return ZSTD_decompressDCtx(pf->dctx, pf->spare, raw_size, src, comp) == raw_size;
+	return chunk_decompress(pf->dctx, h, comp, raw_size, pf->spare, &n) == CHUNK_OK;
 }
 
 static void *prefetch_main(void *arg)
@@ -646,16 +681,14 @@ int trace_reader_prefetch(trace_reader_t *r)
 	if (!(pf = calloc(1, sizeof(*pf))))
 		return -1;
 	pf->want = pf->ready = NO_CHUNK;
-	pf->spare_cap = r->raw_cap;
 	pf->dctx = ZSTD_createDCtx();
-	if (!pf->dctx || !(pf->spare = malloc(pf->spare_cap ? pf->spare_cap : 1))) {
+	/* As large as r->raw (the largest chunk), written once here. */
+	if (!pf->dctx || buf_reserve(&pf->spare, &pf->spare_cap, r->raw_cap)) {
 		ZSTD_freeDCtx(pf->dctx);
 		free(pf);
 		errno = ENOMEM;
 		return -1;
 	}
-	/* Written once here, like r->raw (raw_reserve()): no page faults later. */
-	memset(pf->spare, 0, pf->spare_cap);
 	pthread_mutex_init(&pf->lock, NULL);
 	pthread_cond_init(&pf->cond, NULL);
 	r->pf = pf;
@@ -712,22 +745,24 @@ static int load_chunk(trace_reader_t *r)
 		goto loaded;
 	if (raw_reserve(r, raw_size))
 		return rerr_at(r, r->pos, off, "out of memory");
-	const uint8_t *src = h + FMT_CHUNK_HDR_SIZE;
-	if (get_le32(h + 32) != XXH32(src, comp, 0))
+	size_t n = 0;
+	switch (chunk_decompress(r->dctx, h, comp, raw_size, r->raw, &n)) {
+	case CHUNK_OK:
+		break;
+	case CHUNK_BAD_CHECKSUM:
 		return rerr_at(r, r->pos, off + FMT_CHUNK_HDR_SIZE,
 			       "chunk %llu: compressed data checksum mismatch (damaged file)", ci);
-	unsigned long long fcs = ZSTD_getFrameContentSize(src, comp);
-	if (fcs != raw_size)
+	case CHUNK_BAD_FRAME_SIZE:
 		return rerr_at(r, r->pos, off + FMT_CHUNK_HDR_SIZE,
 			       "chunk %llu: damaged compressed data (frame size does not match)", ci);
-	size_t n = ZSTD_decompressDCtx(r->dctx, r->raw, raw_size, src, comp);
-	if (ZSTD_isError(n))
+	case CHUNK_ZSTD_ERROR:
 		return rerr_at(r, r->pos, off + FMT_CHUNK_HDR_SIZE,
 			       "chunk %llu: damaged compressed data (zstd: %s)", ci,
 			       ZSTD_getErrorName(n));
-	if (n != raw_size)
+	case CHUNK_SHORT:
 		return rerr_at(r, r->pos, off + FMT_CHUNK_HDR_SIZE,
 			       "chunk %llu: decompressed to %zu bytes, expected %u", ci, n, raw_size);
+	}
 loaded:
 	prefetch_request(r, r->next_chunk + 1);
 	r->chunk_off = off;
